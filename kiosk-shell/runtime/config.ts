@@ -1,0 +1,124 @@
+import { readFileSync } from 'node:fs';
+import { isAbsolute, resolve } from 'node:path';
+import { z } from 'zod';
+import { LocaleSchema, OpeningHoursSchema } from '../api/contract';
+
+const DevicePath = z
+  .string()
+  .regex(/^\/dev\/\S+$/, 'must be a device path such as /dev/serial/by-id/…')
+  .nullable();
+
+const OfficeConfigSchema = z.object({
+  id: z.string().regex(/^[a-z0-9-]+$/, 'lowercase letters, digits and dashes only'),
+  name: z.string().min(1),
+  address: z.string().min(1),
+  phone: z.string().min(1),
+  email: z.email(),
+  staffed: z.boolean(),
+  lat: z.number().min(-90).max(90),
+  lon: z.number().min(-180).max(180),
+  hours: z.array(OpeningHoursSchema),
+});
+
+export const ConfigSchema = z
+  .object({
+    $comment: z.string().optional(),
+    comune: z.object({
+      name: z.string().min(1),
+      istat: z.string().regex(/^\d{6}$/, 'the ISTAT code has 6 digits'),
+      catastale: z.string().regex(/^[A-Z]\d{3}$/, 'the codice catastale is a letter and 3 digits'),
+      province: z.string().regex(/^[A-Z]{2}$/, 'two capital letters'),
+      cap: z.string().regex(/^\d{5}$/, 'the CAP has 5 digits'),
+      frazioni: z.array(z.string().min(1)).min(1),
+    }),
+    frazione: z.string().min(1),
+    location: z.object({ lat: z.number().min(-90).max(90), lon: z.number().min(-180).max(180) }),
+    locales: z.object({ default: LocaleSchema, available: z.array(LocaleSchema).min(1) }),
+    /** Where the store and logs live; SPORTELLO_DATA_DIR overrides it. Relative to the working directory. */
+    dataDir: z.string().min(1).default('./var'),
+    devices: z.object({
+      printer: DevicePath,
+      barcode: DevicePath,
+      magstripe: DevicePath,
+      mrz: DevicePath,
+    }),
+    hub: z.object({ url: z.url({ protocol: /^https?$/ }) }),
+    supportPhone: z.string().min(1),
+    exampleData: z.boolean(),
+    info: z.object({
+      offices: z.array(OfficeConfigSchema),
+      contacts: z.array(
+        z.object({
+          topic: z.string().regex(/^[a-z][a-zA-Z]*$/),
+          phone: z.string().min(1),
+          email: z.email(),
+        }),
+      ),
+    }),
+  })
+  .strict()
+  .superRefine((c, ctx) => {
+    if (!c.comune.frazioni.includes(c.frazione)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['frazione'],
+        message: `must be one of the comune's frazioni (${c.comune.frazioni.join(', ')})`,
+      });
+    }
+    if (!c.locales.available.includes(c.locales.default)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['locales', 'default'],
+        message: 'must be one of locales.available',
+      });
+    }
+  });
+
+export type Config = z.infer<typeof ConfigSchema>;
+
+/** A configuration that cannot be used; `fields` names every bad field by its dotted path. */
+export class ConfigError extends Error {
+  readonly code = 'CONFIG_INVALID';
+  constructor(
+    readonly file: string,
+    readonly fields: string[],
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+function fieldPath(path: ReadonlyArray<PropertyKey>): string {
+  return path.length === 0 ? '(root)' : path.map(String).join('.');
+}
+
+/** Parses an already-read configuration object; throws ConfigError naming each bad field. */
+export function parseConfig(raw: unknown, file: string, env: NodeJS.ProcessEnv = {}): Config {
+  const parsed = ConfigSchema.safeParse(raw);
+  if (!parsed.success) {
+    const fields = parsed.error.issues.map((i) => fieldPath(i.path));
+    const lines = parsed.error.issues.map((i) => `  ${fieldPath(i.path)}: ${i.message}`);
+    throw new ConfigError(file, fields, `invalid configuration in ${file}:\n${lines.join('\n')}`);
+  }
+  const config = parsed.data;
+  const dataDir = env.SPORTELLO_DATA_DIR?.trim() || config.dataDir;
+  return { ...config, dataDir: isAbsolute(dataDir) ? dataDir : resolve(dataDir) };
+}
+
+/** Reads and validates the configuration file. */
+export function loadConfig(file: string, env: NodeJS.ProcessEnv = process.env): Config {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new ConfigError(file, [], `cannot read configuration ${file}: ${(err as Error).message}`);
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (err) {
+    throw new ConfigError(file, [], `configuration ${file} is not valid JSON: ${(err as Error).message}`);
+  }
+  return parseConfig(raw, file, env);
+}

@@ -1,0 +1,88 @@
+import type { Database } from 'better-sqlite3';
+import type { Info, KioskStatus, Office } from '../api/contract';
+import { readInfo } from '../../sync/store/info';
+import type { StoredOffice } from '../../sync/store/info';
+import { recordSessionEnd } from '../../sync/store/sessions';
+import type { Config } from './config';
+import { ApiFailure } from './dispatch';
+import type { Handlers } from './dispatch';
+import { distanceM } from './geo';
+
+export type HandlerContext = {
+  config: Config;
+  db: Database;
+  status: () => KioskStatus;
+  now: () => Date;
+};
+
+function nearestStaffed<T extends { staffed: boolean; lat: number; lon: number }>(
+  offices: readonly T[],
+  here: { lat: number; lon: number },
+): T | null {
+  let best: T | null = null;
+  let bestM = Infinity;
+  for (const o of offices) {
+    if (!o.staffed) continue;
+    const m = distanceM(here, o);
+    if (m < bestM) [best, bestM] = [o, m];
+  }
+  return best;
+}
+
+function localDay(d: Date): string {
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
+}
+
+/** The kiosk API's handlers: one per method of the contract. */
+export function createHandlers(ctx: HandlerContext): Handlers {
+  const { config, db } = ctx;
+
+  function requireService(): void {
+    if (!ctx.status().inService) {
+      throw new ApiFailure('OUT_OF_SERVICE', 'the kiosk is out of service');
+    }
+  }
+
+  return {
+    'kiosk.describe': () => {
+      const nearest = nearestStaffed(config.info.offices, config.location);
+      return {
+        comune: { name: config.comune.name, istat: config.comune.istat, province: config.comune.province },
+        frazione: config.frazione,
+        locales: config.locales.available,
+        defaultLocale: config.locales.default,
+        supportPhone: config.supportPhone,
+        nearestCounter: nearest && { name: nearest.name, address: nearest.address, phone: nearest.phone },
+        exampleData: config.exampleData,
+        status: ctx.status(),
+      };
+    },
+
+    'info.get': (): Info => {
+      requireService();
+      const { offices, contacts } = readInfo(db);
+      const withDistance = (o: StoredOffice): Office => ({
+        id: o.id,
+        name: o.name,
+        address: o.address,
+        phone: o.phone,
+        email: o.email,
+        staffed: o.staffed,
+        hours: o.hours,
+        distanceM: distanceM(config.location, o),
+      });
+      const sorted = offices.map(withDistance).sort((a, b) => a.distanceM - b.distanceM);
+      return {
+        offices: sorted,
+        nearestStaffedId: nearestStaffed(offices, config.location)?.id ?? null,
+        contacts,
+        exampleData: config.exampleData,
+      };
+    },
+
+    'session.ended': ({ reason }) => ({
+      sessions: ctx.status().inService ? recordSessionEnd(db, localDay(ctx.now()), reason) : 0,
+    }),
+  };
+}

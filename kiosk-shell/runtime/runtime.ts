@@ -1,0 +1,91 @@
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import type { KioskStatus } from '../api/contract';
+import { closeStore, openStore } from '../../sync/store/db';
+import type { Store } from '../../sync/store/db';
+import { seedInfo } from '../../sync/store/info';
+import type { Config } from './config';
+import { createDispatcher } from './dispatch';
+import type { Dispatch } from './dispatch';
+import { createHandlers } from './handlers';
+import type { Logger } from './log';
+import { startBrowserServer } from './server';
+import type { BrowserServer } from './server';
+
+export type Runtime = {
+  config: Config;
+  store: Store;
+  dispatch: Dispatch;
+  status: () => KioskStatus;
+  /** Present in browser mode only. */
+  server: BrowserServer | null;
+  close(): Promise<void>;
+};
+
+export type RuntimeOptions = {
+  config: Config;
+  log: Logger;
+  /** Browser mode: serve this built UI folder and the API over a WebSocket. */
+  browser?: { uiDir: string; port?: number; host?: string; token?: string };
+  now?: () => Date;
+};
+
+export const STORE_FILE = 'sportello.db';
+
+/** Composition root: store, handlers and (in browser mode) the server. */
+export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
+  const { config, log } = opts;
+  const now = opts.now ?? (() => new Date());
+  const storeLog = log.child({ module: 'store' });
+
+  const store = openStore(join(config.dataDir, STORE_FILE), now);
+  let status: KioskStatus = { inService: true, outOfServiceReason: null };
+  if (store.integrityFailure) {
+    // Never serve silently empty: the old file is kept aside for a technician.
+    storeLog.error(
+      {
+        event: 'store.integrity-failed',
+        movedTo: store.integrityFailure.movedTo,
+        detail: store.integrityFailure.detail,
+      },
+      'store failed its integrity check and was moved aside',
+    );
+    status = { inService: false, outOfServiceReason: 'STORE_INTEGRITY' };
+  } else if (seedInfo(store.db, config.info)) {
+    storeLog.info({ event: 'store.info-seeded', offices: config.info.offices.length }, 'office information seeded');
+  }
+
+  const handlers = createHandlers({ config, db: store.db, status: () => status, now });
+  const dispatch = createDispatcher(handlers, log.child({ module: 'api' }));
+
+  let server: BrowserServer | null = null;
+  if (opts.browser) {
+    try {
+      server = await startBrowserServer({
+        dispatch,
+        uiDir: opts.browser.uiDir,
+        token: opts.browser.token ?? randomBytes(32).toString('base64url'),
+        log: log.child({ module: 'server' }),
+        ...(opts.browser.host !== undefined && { host: opts.browser.host }),
+        ...(opts.browser.port !== undefined && { port: opts.browser.port }),
+      });
+    } catch (err) {
+      closeStore(store);
+      throw err;
+    }
+  }
+  log.info({ event: 'runtime.started', inService: status.inService, browser: server !== null }, 'runtime started');
+
+  return {
+    config,
+    store,
+    dispatch,
+    status: () => status,
+    server,
+    async close() {
+      await server?.close();
+      closeStore(store);
+      log.info({ event: 'runtime.stopped' }, 'runtime stopped');
+    },
+  };
+}
