@@ -1,0 +1,99 @@
+import { useMachine } from '@xstate/react';
+import { useEffect, useMemo } from 'react';
+import { I18nextProvider } from 'react-i18next';
+import { fromPromise } from 'xstate';
+import type { ActorRefFrom } from 'xstate';
+import type { Info, KioskDescription, Result } from '../../kiosk-shell/api/contract';
+import type { KioskApi } from '../api/client';
+import { createI18n, direction } from '../i18n';
+import { infoMachine } from '../machines/info';
+import type { InfoMachine } from '../machines/info';
+import { sessionMachine } from '../machines/session';
+import type { SessionEndReason } from '../machines/session';
+import { installKeypadNavigation } from '../components/keypad';
+import { IdleDialog } from '../components/IdleDialog';
+import { AttractScreen } from '../screens/AttractScreen';
+import { HomeScreen } from '../screens/HomeScreen';
+import { InfoScreen } from '../screens/InfoScreen';
+import { OutOfServiceScreen } from '../screens/OutOfServiceScreen';
+import { UnreachableScreen } from '../screens/UnreachableScreen';
+
+function unwrap<T>(result: Result<T>): T {
+  if (result.ok) return result.value;
+  throw Object.assign(new Error(result.error.message), { code: result.error.code });
+}
+
+/** The session machine wired to the kiosk API: every I/O is one of these named actors. */
+export function kioskMachine(api: KioskApi) {
+  return sessionMachine.provide({
+    actors: {
+      describeKiosk: fromPromise<KioskDescription>(async () => unwrap(await api.call('kiosk.describe', {}))),
+      reportSessionEnd: fromPromise<void, { reason: SessionEndReason }>(async ({ input }) => {
+        unwrap(await api.call('session.ended', { reason: input.reason }));
+      }),
+      infoFlow: infoMachine.provide({
+        actors: { loadInfo: fromPromise<Info>(async () => unwrap(await api.call('info.get', {}))) },
+      }),
+    },
+  });
+}
+
+export function App({ api }: { api: KioskApi }) {
+  const machine = useMemo(() => kioskMachine(api), [api]);
+  const [state, send] = useMachine(machine);
+  const i18n = useMemo(() => createI18n(), []);
+  const { locale, kiosk } = state.context;
+
+  useEffect(() => api.on('kiosk.status', (status) => send({ type: 'kiosk.statusChanged', status })), [api, send]);
+
+  useEffect(() => {
+    void i18n.changeLanguage(locale);
+    document.documentElement.lang = locale;
+    document.documentElement.dir = direction(locale);
+  }, [i18n, locale]);
+
+  // Any touch or key is activity for the idle watch; the long-press menu is never shown.
+  useEffect(() => {
+    const acted = () => send({ type: 'user.acted' });
+    const noMenu = (e: Event) => e.preventDefault();
+    window.addEventListener('pointerdown', acted, true);
+    window.addEventListener('keydown', acted, true);
+    window.addEventListener('contextmenu', noMenu);
+    const removeKeypad = installKeypadNavigation(document, () => send({ type: 'back.requested' }));
+    return () => {
+      window.removeEventListener('pointerdown', acted, true);
+      window.removeEventListener('keydown', acted, true);
+      window.removeEventListener('contextmenu', noMenu);
+      removeKeypad();
+    };
+  }, [send]);
+
+  let screen: React.ReactNode;
+  if (state.matches('booting')) {
+    screen = <main className="screen" aria-busy="true" />;
+  } else if (state.matches('unreachable') || !kiosk) {
+    screen = <UnreachableScreen />;
+  } else if (state.matches('outOfService')) {
+    screen = <OutOfServiceScreen kiosk={kiosk} />;
+  } else if (state.matches('attract') || state.matches('deciding') || state.matches('ending')) {
+    screen = <AttractScreen kiosk={kiosk} send={send} />;
+  } else if (state.matches({ active: { screen: 'info' } })) {
+    const infoRef = state.children.info as ActorRefFrom<InfoMachine> | undefined;
+    screen = infoRef ? <InfoScreen kiosk={kiosk} infoRef={infoRef} send={send} /> : null;
+  } else {
+    screen = <HomeScreen kiosk={kiosk} send={send} />;
+  }
+
+  return (
+    <I18nextProvider i18n={i18n}>
+      {screen}
+      {state.matches({ active: { idle: 'warning' } }) && (
+        <IdleDialog
+          secondsLeft={state.context.secondsLeft}
+          onMoreTime={() => send({ type: 'idle.moreTimeRequested' })}
+          onFinish={() => send({ type: 'idle.finishRequested' })}
+        />
+      )}
+    </I18nextProvider>
+  );
+}
