@@ -1,5 +1,6 @@
 // @ts-check
 import js from '@eslint/js';
+import globals from 'globals';
 import reactHooks from 'eslint-plugin-react-hooks';
 import tseslint from 'typescript-eslint';
 
@@ -58,5 +59,9 @@ export default tseslint.config(
   {
     files: ['bench/**', 'scripts/**'],
     rules: { 'no-console': 'off' },
+  },
+  {
+    files: ['scripts/*.mjs'],
+    languageOptions: { globals: globals.node },
   },
 );

@@ -1,9 +1,38 @@
-import type { ReactNode } from 'react';
+import { useLayoutEffect, useRef, useState } from 'react';
+import type { ReactNode, RefObject } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { KioskDescription, Locale } from '../../kiosk-shell/api/contract';
 import type { SessionEvent } from '../machines/session';
 import { Button } from './Button';
 import { LanguageSwitch } from './LanguageSwitch';
+
+/**
+ * Whether the element's content overflows it. A region that scrolls must be
+ * reachable by keyboard and keypad (WCAG 2.1.1; axe scrollable-region-focusable);
+ * one that does not would only be a useless stop in the focus order.
+ */
+function useOverflows(ref: RefObject<HTMLElement | null>): boolean {
+  const [overflows, setOverflows] = useState(false);
+  useLayoutEffect(() => {
+    const el = ref.current;
+    if (!el) return;
+    const measure = () => setOverflows(el.scrollHeight > el.clientHeight + 1);
+    measure();
+    const observer = new ResizeObserver(measure);
+    observer.observe(el);
+    for (const child of Array.from(el.children)) observer.observe(child);
+    const mutations = new MutationObserver(() => {
+      for (const child of Array.from(el.children)) observer.observe(child);
+      measure();
+    });
+    mutations.observe(el, { childList: true, subtree: true });
+    return () => {
+      observer.disconnect();
+      mutations.disconnect();
+    };
+  }, [ref]);
+  return overflows;
+}
 
 /**
  * The frame of every resident screen: who we are, the title, the content, and
@@ -23,6 +52,8 @@ export function Screen({
   showHome?: boolean;
 }) {
   const { t, i18n } = useTranslation();
+  const main = useRef<HTMLElement>(null);
+  const scrolls = useOverflows(main);
   return (
     <div className="screen">
       <header className="screen-header">
@@ -30,8 +61,13 @@ export function Screen({
           {t('attract.comune', { name: kiosk.comune.name })} · {kiosk.frazione}
         </p>
       </header>
-      <main className="screen-main">
-        <h1>{title}</h1>
+      <main
+        ref={main}
+        className="screen-main"
+        aria-labelledby="screen-title"
+        {...(scrolls && { tabIndex: 0, 'data-scroll-region': '' })}
+      >
+        <h1 id="screen-title">{title}</h1>
         {children}
       </main>
       <footer className="screen-footer">

@@ -24,18 +24,32 @@ export function moveFocus(doc: Document, step: 1 | -1): void {
   items[next]?.focus();
 }
 
+/**
+ * On a focused scrolling region (a screen's content), up and down scroll it by
+ * most of a page until its end, then move focus on: a keypad user can read
+ * everything without a pointer. Returns false when it did not scroll.
+ */
+function scrollRegion(target: HTMLElement | null, step: 1 | -1): boolean {
+  if (!target?.hasAttribute('data-scroll-region')) return false;
+  const room = step === 1 ? target.scrollHeight - target.clientHeight - target.scrollTop : target.scrollTop;
+  if (room < 1) return false;
+  target.scrollBy({ top: step * Math.min(room, target.clientHeight * 0.8) });
+  return true;
+}
+
 export function installKeypadNavigation(doc: Document, onBack: () => void): () => void {
   const onKey = (e: KeyboardEvent) => {
-    if (e.altKey || e.ctrlKey || e.metaKey) return;
+    // A control that handled the key itself (the idle dialog's Escape) has the last word.
+    if (e.defaultPrevented || e.altKey || e.ctrlKey || e.metaKey) return;
     const rtl = doc.documentElement.dir === 'rtl';
     const target = e.target as HTMLElement | null;
     const typing = target?.tagName === 'INPUT' || target?.tagName === 'TEXTAREA';
     switch (e.key) {
       case 'ArrowDown':
-        moveFocus(doc, 1);
+        if (!scrollRegion(target, 1)) moveFocus(doc, 1);
         break;
       case 'ArrowUp':
-        moveFocus(doc, -1);
+        if (!scrollRegion(target, -1)) moveFocus(doc, -1);
         break;
       case 'ArrowRight':
         if (typing) return;
