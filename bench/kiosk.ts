@@ -1,19 +1,20 @@
 import { spawn, spawnSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import type { Browser } from 'playwright-core';
+import { buildUi, uiNeedsBuild } from '../kiosk-shell/runtime/ui-build';
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../tests/fixtures/chromium';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 export const UI_DIR = join(ROOT, 'dist', 'ui');
 const TSX_CLI = join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs');
 /** What `npm start` runs once scripts/build-shell.ts has bundled it. */
 export const START = join('dist', 'runtime', 'start.mjs');
-const CHROMIUM = '/usr/bin/chromium';
 const STARTUP_TIMEOUT_MS = 60_000;
 const STOP_TIMEOUT_MS = 10_000;
 
@@ -42,37 +43,13 @@ export function tempDir(cleanup: Cleanup, prefix: string): string {
   return dir;
 }
 
-function newestMtime(dir: string): number {
-  let newest = 0;
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name);
-    newest = Math.max(newest, entry.isDirectory() ? newestMtime(path) : statSync(path).mtimeMs);
-  }
-  return newest;
-}
-
-/** Whether start.ts would rebuild the UI on launch (its own rule: index.html missing or older than src/). */
-export function uiNeedsBuild(): boolean {
-  const index = join(UI_DIR, 'index.html');
-  const src = join(ROOT, 'src');
-  return !existsSync(index) || (existsSync(src) && statSync(index).mtimeMs < newestMtime(src));
-}
-
 /**
  * Builds the UI (untimed) when missing, and also when stale: otherwise start.ts
  * would rebuild it inside the timed cold start. Returns whether it built.
  */
 export function ensureUiBuilt(): boolean {
   if (!uiNeedsBuild()) return false;
-  const result = spawnSync(
-    process.execPath,
-    [join(ROOT, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--logLevel', 'warn'],
-    {
-      cwd: ROOT,
-      stdio: ['ignore', 'inherit', 'inherit'],
-    },
-  );
-  if (result.status !== 0) throw new Error(`the UI build failed (vite exited ${result.status ?? result.signal})`);
+  buildUi();
   return true;
 }
 
@@ -87,15 +64,8 @@ export function buildLauncher(): void {
 
 export async function launchChromium(cleanup: Cleanup): Promise<Browser> {
   const browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-    ],
+    executablePath: CHROMIUM_PATH,
+    args: [...CHROMIUM_ARGS],
   });
   cleanup.add(() => browser.close());
   return browser;

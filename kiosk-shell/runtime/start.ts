@@ -6,12 +6,13 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from './config';
 import { createFileLogger } from './logfile';
 import { ROOT, UI_DIR, configPath } from './paths';
+import { buildUi, uiNeedsBuild } from './ui-build';
 import { startRuntime } from './runtime';
 
 const CHROMIUM_CANDIDATES = ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'];
@@ -20,30 +21,11 @@ function out(line: string): void {
   process.stdout.write(`${line}\n`);
 }
 
-function newestMtime(dir: string): number {
-  let newest = 0;
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name);
-    newest = Math.max(newest, entry.isDirectory() ? newestMtime(path) : statSync(path).mtimeMs);
-  }
-  return newest;
-}
-
-/** Builds the UI when it is missing or older than its sources (a developer just edited src/). */
+/** Builds the UI when it is missing or stale. */
 function ensureUiBuilt(): void {
-  const index = join(UI_DIR, 'index.html');
-  const src = join(ROOT, 'src');
-  if (existsSync(index) && (!existsSync(src) || statSync(index).mtimeMs >= newestMtime(src))) return;
+  if (!uiNeedsBuild()) return;
   out('Building the kiosk UI…');
-  const result = spawnSync(
-    process.execPath,
-    [join(ROOT, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--logLevel', 'warn'],
-    {
-      cwd: ROOT,
-      stdio: 'inherit',
-    },
-  );
-  if (result.status !== 0) throw new Error('the UI build failed (see above)');
+  buildUi();
 }
 
 /** The Electron binary, when the electron package downloaded it (it cannot on every machine). */

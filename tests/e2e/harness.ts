@@ -21,6 +21,7 @@ import de from '../../src/i18n/locales/de.json';
 import en from '../../src/i18n/locales/en.json';
 import fr from '../../src/i18n/locales/fr.json';
 import it from '../../src/i18n/locales/it.json';
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../fixtures/chromium';
 
 /** Every locale's strings, straight from the files the UI bundles. */
 export const STRINGS = { it, en, de, fr, ar } as const satisfies Record<Locale, unknown>;
@@ -40,15 +41,6 @@ export type Viewport = { width: number; height: number };
 
 /** A Monday morning in Rome: the attract clock and office hours render the same every run. */
 export const FIXED_TIME = new Date('2025-03-10T09:30:00+01:00');
-
-const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-];
 
 export type Kiosk = {
   runtime: Runtime;
@@ -101,7 +93,7 @@ export function startCorruptKiosk(): Promise<Kiosk> {
 }
 
 export function launchBrowser(): Promise<Browser> {
-  return chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+  return chromium.launch({ executablePath: CHROMIUM_PATH, args: [...CHROMIUM_ARGS] });
 }
 
 /** Pages whose fake clock is paused (time moves only when a test says so). */

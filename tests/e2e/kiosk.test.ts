@@ -243,8 +243,9 @@ describe('keyboard and keypad', () => {
     await attractShown(page);
   });
 
-  it('lets a keyboard-only resident scroll Informazioni down to the contacts', async () => {
-    const page = await h.open(h.kiosk, { viewport: LANDSCAPE });
+  /** Attract → home → Informazioni with the keyboard alone. */
+  async function openInfoByKeyboard(viewport: Viewport) {
+    const page = await h.open(h.kiosk, { viewport });
     const kb = page.keyboard;
     await attractShown(page);
     await kb.press('Tab');
@@ -253,6 +254,12 @@ describe('keyboard and keypad', () => {
     await kb.press('ArrowDown');
     await kb.press('Enter');
     await page.getByRole('note').waitFor();
+    return page;
+  }
+
+  it('lets a keyboard-only resident scroll Informazioni down to the contacts', async () => {
+    const page = await openInfoByKeyboard(LANDSCAPE);
+    const kb = page.keyboard;
 
     const contacts = page.getByRole('heading', { level: 2, name: it_.info.contacts, exact: true });
     const inView = () =>
@@ -275,15 +282,8 @@ describe('keyboard and keypad', () => {
   });
 
   it('scrolls Informazioni with the keypad arrows alone, then moves on to the controls', async () => {
-    const page = await h.open(h.kiosk, { viewport: LANDSCAPE });
+    const page = await openInfoByKeyboard(LANDSCAPE);
     const kb = page.keyboard;
-    await attractShown(page);
-    await kb.press('Tab');
-    await kb.press('Enter');
-    await title(page, it_.home.title).waitFor();
-    await kb.press('ArrowDown');
-    await kb.press('Enter');
-    await page.getByRole('note').waitFor();
 
     const main = page.getByRole('main');
     await kb.press('ArrowDown');
