@@ -89,5 +89,7 @@ module.exports = {
     exclude: { path: '^(dist|var|test-results)/' },
     tsConfig: { fileName: 'tsconfig.json' },
     tsPreCompilationDeps: true,
+    // Packages such as uuid publish only an "exports" map.
+    enhancedResolveOptions: { exportsFields: ['exports'], conditionNames: ['import', 'require', 'node', 'default'] },
   },
 };

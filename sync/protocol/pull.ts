@@ -1,0 +1,173 @@
+/**
+ * GET /v1/pull?cursor=<opaque> — the kiosk fetches what changed for it.
+ *
+ * The cursor is the hub's, opaque to the kiosk: it stores the one it was last
+ * given and sends it back (none on the first pull). It is limited to URL-safe
+ * characters so the signed path is the path sent, with no percent-encoding
+ * in between. While `hasMore` is true the kiosk pulls again at once.
+ *
+ * - `statusChanges`: what happened to this kiosk's submissions since the
+ *   cursor, oldest first; a submission may appear more than once.
+ * - `catalogs`: only the catalogs whose version changed since the cursor,
+ *   each complete; the kiosk replaces its cached copy wholesale.
+ * - `alerts`: every alert currently valid for this kiosk's frazione, always
+ *   complete; the kiosk replaces its list (an alert missing is withdrawn).
+ */
+import { z } from 'zod';
+import { CatalogVersionSchema, CodeSchema, LocalizedTextSchema, TimestampSchema, UuidV7Schema } from './common';
+import { MAX_CURSOR_CHARS } from './limits';
+import { SubmissionKindSchema } from './push';
+
+export const CursorSchema = z
+  .string()
+  .min(1)
+  .max(MAX_CURSOR_CHARS)
+  .regex(/^[A-Za-z0-9._~-]+$/, 'cursor must be URL-safe')
+  .meta({ description: 'Opaque pull cursor, made by the hub' });
+
+export const PullQuerySchema = z.strictObject({ cursor: CursorSchema.optional() });
+export type PullQuery = z.infer<typeof PullQuerySchema>;
+
+/** Where a submission stands at the back office, after the hub accepted it. */
+export const SUBMISSION_STATUSES = [
+  'in-progress', // a clerk is working on it
+  'answered', // `answer` holds the reply
+  'ready-for-pickup', // a document waits at the kiosk or the counter
+  'closed', // done, nothing more to come
+  'declined', // the office turned the request down; `answer` says why
+] as const;
+export const SubmissionStatusSchema = z.enum(SUBMISSION_STATUSES);
+export type SubmissionStatus = z.infer<typeof SubmissionStatusSchema>;
+
+export const StatusChangeSchema = z.object({
+  submissionId: UuidV7Schema,
+  status: SubmissionStatusSchema,
+  /**
+   * The office's reply, shown to whoever enters the receipt code at the
+   * kiosk. The clerk writes it for that audience: no personal data.
+   */
+  answer: z.string().max(4000).nullable(),
+  at: TimestampSchema,
+});
+export type StatusChange = z.infer<typeof StatusChangeSchema>;
+
+/** A service a resident can request at the kiosk; `service` of a push item is one of these codes. */
+export const ServiceSchema = z.object({
+  code: CodeSchema,
+  kind: SubmissionKindSchema,
+  title: LocalizedTextSchema,
+  enabled: z.boolean(),
+});
+export type Service = z.infer<typeof ServiceSchema>;
+
+/** A certificate ANPR issues (residenza, stato di famiglia, …). */
+export const CertificateTypeSchema = z.object({
+  code: CodeSchema,
+  name: LocalizedTextSchema,
+  /** True when the certificate needs a marca da bollo unless an exemption is declared. */
+  stampDuty: z.boolean(),
+  enabled: z.boolean(),
+});
+export type CertificateType = z.infer<typeof CertificateTypeSchema>;
+
+/** One street of the comune's stradario. */
+export const StreetSchema = z.object({
+  /** The comune's street code (codice toponomastico). */
+  code: z.string().min(1).max(32),
+  /** Full name with its DUG, as the comune writes it: "Via Roma", "Piazza Garibaldi". */
+  name: z.string().min(1).max(200),
+  /** Frazione the street lies in; null for the capoluogo or streets crossing several. */
+  frazione: CodeSchema.nullable(),
+  postcode: z
+    .string()
+    .regex(/^\d{5}$/)
+    .nullable(),
+});
+export type Street = z.infer<typeof StreetSchema>;
+
+const TimeSchema = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'expected HH:MM');
+
+/** An office of the comune; the same fields the kiosk store keeps. */
+export const OfficeSchema = z.object({
+  id: z.string().min(1).max(64),
+  name: z.string().min(1).max(200),
+  address: z.string().max(300),
+  phone: z.string().max(40),
+  email: z.string().max(200),
+  /** Whether people work at the counter (vs. another unattended kiosk). */
+  staffed: z.boolean(),
+  lat: z.number().min(-90).max(90),
+  lon: z.number().min(-180).max(180),
+  hours: z.array(
+    z.object({
+      /** ISO weekday: 1 = Monday … 7 = Sunday. */
+      day: z.number().int().min(1).max(7),
+      opens: TimeSchema,
+      closes: TimeSchema,
+    }),
+  ),
+});
+export type Office = z.infer<typeof OfficeSchema>;
+
+export const ContactSchema = z.object({
+  /** i18n key of the label, under `info.contact.` in the kiosk UI. */
+  topic: z.string().regex(/^[a-z][a-zA-Z]*$/),
+  phone: z.string().max(40),
+  email: z.string().max(200),
+});
+export type Contact = z.infer<typeof ContactSchema>;
+
+/** The services residents can request, with the ANPR certificate types: one document, one version. */
+export const ServiceCatalogSchema = z.object({
+  version: CatalogVersionSchema,
+  services: z.array(ServiceSchema),
+  certificateTypes: z.array(CertificateTypeSchema),
+});
+export type ServiceCatalog = z.infer<typeof ServiceCatalogSchema>;
+
+export const StradarioSchema = z.object({ version: CatalogVersionSchema, streets: z.array(StreetSchema) });
+export type Stradario = z.infer<typeof StradarioSchema>;
+
+export const OfficeInfoSchema = z.object({
+  version: CatalogVersionSchema,
+  offices: z.array(OfficeSchema),
+  contacts: z.array(ContactSchema),
+});
+export type OfficeInfo = z.infer<typeof OfficeInfoSchema>;
+
+/**
+ * The catalogs the hub publishes, each versioned on its own; a pull carries
+ * only those that changed. The names are the kiosk store's cache names.
+ */
+export const CatalogsSchema = z.object({
+  catalog: ServiceCatalogSchema.optional(),
+  stradario: StradarioSchema.optional(),
+  offices: OfficeInfoSchema.optional(),
+});
+export type Catalogs = z.infer<typeof CatalogsSchema>;
+export const CATALOG_NAMES = ['catalog', 'stradario', 'offices'] as const;
+export type CatalogName = (typeof CATALOG_NAMES)[number];
+
+export const ALERT_LEVELS = ['info', 'warning', 'critical'] as const;
+
+/** A notice the kiosk shows on its home screen (road works, office closed, …). */
+export const AlertSchema = z.object({
+  id: z.string().min(1).max(64),
+  level: z.enum(ALERT_LEVELS),
+  title: LocalizedTextSchema,
+  body: LocalizedTextSchema.optional(),
+  /** The kiosk stops showing it at this instant even before the next pull. */
+  validUntil: TimestampSchema,
+});
+export type Alert = z.infer<typeof AlertSchema>;
+
+export const PullResponseSchema = z.object({
+  /** Send this on the next pull. */
+  cursor: CursorSchema,
+  /** True when more changes wait: pull again now. */
+  hasMore: z.boolean(),
+  statusChanges: z.array(StatusChangeSchema),
+  catalogs: CatalogsSchema.optional(),
+  alerts: z.array(AlertSchema),
+});
+export type PullResponse = z.infer<typeof PullResponseSchema>;
