@@ -19,10 +19,14 @@ export type Store = {
  * Pragmas for every open. better-sqlite3 reopens WAL databases with
  * synchronous=NORMAL, which can lose the last commits on a power cut; a
  * request the resident was told is saved must survive one, so FULL, always.
+ * secure_delete zeroes the bytes of deleted and shrunk rows in the page, so
+ * purged personal data does not linger in free space of the file (older page
+ * copies in the WAL go with the next truncating checkpoint: `flushPurged`).
  */
 function configure(db: Db): void {
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = FULL');
+  db.pragma('secure_delete = ON');
   db.pragma('foreign_keys = ON');
   db.pragma('busy_timeout = 5000');
 }

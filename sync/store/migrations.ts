@@ -54,6 +54,69 @@ export const migrations: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 3,
+    name: 'submissions, outbox, hub caches and sync state',
+    up: (db) => {
+      // Times are INTEGER milliseconds since the epoch (UTC): they sort, compare and
+      // subtract without parsing. The CHECKs make the purge a property of the
+      // table, not only of the code: a delivered or refused request can hold no
+      // personal data, a pending one must.
+      //
+      // Two tables on purpose (Signal's job queue): `submissions` is the lasting
+      // record (receipt code, protocol number, outcome); `outbox` holds only what
+      // is still to deliver and when to try next, so claiming a batch reads a
+      // short table and an acknowledgement is one DELETE. A request is pending
+      // exactly while its outbox row exists; both are written in one transaction.
+      db.exec(`
+        CREATE TABLE submissions (
+          id               TEXT PRIMARY KEY,   -- UUIDv7 made on the kiosk; the hub's idempotency key
+          receipt_code     TEXT NOT NULL UNIQUE CHECK (length(receipt_code) = 8),
+          kind             TEXT NOT NULL,
+          service          TEXT NOT NULL,
+          locale           TEXT NOT NULL,
+          created_at       INTEGER NOT NULL,
+          state            TEXT NOT NULL DEFAULT 'queued'
+                           CHECK (state IN ('queued', 'sending', 'accepted', 'rejected')),
+          attempts         INTEGER NOT NULL DEFAULT 0 CHECK (attempts >= 0),
+          last_attempt_at  INTEGER,
+          protocol_number  TEXT,
+          accepted_at      INTEGER,
+          rejected_code    TEXT,
+          rejected_reason  TEXT,
+          rejected_at      INTEGER,
+          sealed           BLOB,                -- personal data sealed to the hub's key; NULL once delivered or refused
+          public_json      TEXT NOT NULL CHECK (json_valid(public_json)),
+          CHECK (state NOT IN ('queued', 'sending') OR sealed IS NOT NULL),
+          CHECK (state <> 'accepted' OR (sealed IS NULL AND protocol_number IS NOT NULL AND accepted_at IS NOT NULL)),
+          CHECK (state <> 'rejected' OR (sealed IS NULL AND rejected_code IS NOT NULL AND rejected_at IS NOT NULL))
+        ) STRICT;
+        -- Only delivered and refused requests: counting them stays cheap without adding an
+        -- index write to every create (pending ones are counted through the outbox).
+        CREATE INDEX submissions_final ON submissions (state) WHERE state IN ('accepted', 'rejected');
+
+        CREATE TABLE outbox (
+          submission_id    TEXT PRIMARY KEY REFERENCES submissions (id) ON DELETE CASCADE,
+          enqueued_at      INTEGER NOT NULL,
+          next_attempt_at  INTEGER NOT NULL,
+          last_error       TEXT               -- a code such as HUB_UNREACHABLE, never personal data
+        ) STRICT, WITHOUT ROWID;
+
+        CREATE TABLE hub_cache (
+          name        TEXT PRIMARY KEY CHECK (length(name) > 0),
+          version     TEXT NOT NULL,
+          body        TEXT NOT NULL CHECK (json_valid(body)),
+          updated_at  INTEGER NOT NULL
+        ) STRICT;
+
+        CREATE TABLE sync_state (
+          key         TEXT PRIMARY KEY,
+          value       TEXT NOT NULL,
+          updated_at  INTEGER NOT NULL
+        ) STRICT;
+      `);
+    },
+  },
 ];
 
 export const LATEST_VERSION = migrations.reduce((v, m) => Math.max(v, m.version), 0);
@@ -79,7 +142,15 @@ export function migrate(db: Database, target: number = LATEST_VERSION): number[]
   return applied;
 }
 
-export type StoreErrorCode = 'STORE_TOO_NEW' | 'STORE_UNREADABLE';
+export type StoreErrorCode =
+  | 'STORE_TOO_NEW'
+  | 'STORE_UNREADABLE'
+  | 'STORE_FULL'
+  | 'INVALID_INPUT'
+  | 'SUBMISSION_EXISTS'
+  | 'SUBMISSION_NOT_FOUND'
+  | 'INVALID_TRANSITION'
+  | 'CONFLICTING_OUTCOME';
 
 export class StoreError extends Error {
   constructor(
