@@ -9,10 +9,20 @@ import type { Browser } from 'playwright-core';
 import { Cleanup, ROOT, launchChromium } from './kiosk';
 import { formatTable, makeResults, writeResults } from './report';
 import type { Figure } from './report';
+import { printerFigures } from './printer';
+import { readerFigures } from './readers';
+import { storeFigures } from './store';
 import { bundleFigures, startupFigures, tapFigures } from './ui';
 import type { BenchContext, FigureGroup } from './ui';
 
-const GROUPS: readonly FigureGroup[] = [bundleFigures, startupFigures, tapFigures];
+const GROUPS: readonly FigureGroup[] = [
+  bundleFigures,
+  startupFigures,
+  tapFigures,
+  storeFigures,
+  printerFigures,
+  readerFigures,
+];
 const RESULTS_FILE = join(ROOT, 'bench', 'results.json');
 
 async function main(): Promise<number> {

@@ -72,6 +72,9 @@ function optionsFor(entry: ShellEntry, root: string): BuildOptions {
     // Electron 45 runs a current V8 and Node; ES2022 needs no down-levelling.
     target: 'es2022',
     external: entry.external,
+    // The runtime bundles load their npm dependencies from node_modules at run time
+    // (native addons and CommonJS packages cannot be inlined into an ES module).
+    ...(entry.format === 'esm' && { packages: 'external' as const }),
     sourcemap: true,
     logLevel: 'warning',
   };

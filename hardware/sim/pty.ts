@@ -41,10 +41,15 @@ export async function createPtyPair(dir: string, name: string): Promise<PtyPair>
       stdio: 'ignore',
     });
     child = proc;
+    let failure: Error | null = null;
+    proc.once('error', (err) => (failure = err)); // socat missing: spawn fails asynchronously
     proc.once('exit', () => {
       if (child === proc) child = null;
     });
-    await waitFor(() => existsSync(kioskPath) && existsSync(devicePath), `${kioskPath}`);
+    await waitFor(() => {
+      if (failure) throw new Error(`socat could not start (${failure.message}): apt-get install socat`);
+      return existsSync(kioskPath) && existsSync(devicePath);
+    }, `${kioskPath}`);
   }
 
   async function unplug(): Promise<void> {

@@ -28,6 +28,13 @@ export const ERROR_CODES = [
   'OUT_OF_SERVICE', // the kiosk cannot serve (e.g. its store failed its integrity check)
   'NOT_FOUND',
   'INTERNAL',
+  // Devices: what the UI can explain to a resident or a technician.
+  'PAPER_OUT',
+  'COVER_OPEN',
+  'DEVICE_OFFLINE',
+  'DEVICE_TIMEOUT',
+  'DEVICE_ERROR',
+  'NOT_CONFIGURED',
 ] as const;
 export const ErrorCodeSchema = z.enum(ERROR_CODES);
 export type ErrorCode = z.infer<typeof ErrorCodeSchema>;
@@ -100,6 +107,41 @@ export type Info = z.infer<typeof InfoSchema>;
 
 const Empty = z.object({}).strict();
 
+export const DEVICE_NAMES = ['printer', 'scanner', 'magstripe', 'mrz'] as const;
+export type DeviceName = (typeof DEVICE_NAMES)[number];
+
+export const DeviceStateSchema = z.object({
+  connection: z.enum(['connected', 'connecting', 'disconnected', 'not-answering', 'not-configured']),
+  /** What stops the device from serving now; null when it can. */
+  problem: z
+    .enum(['PAPER_OUT', 'COVER_OPEN', 'DEVICE_OFFLINE', 'DEVICE_TIMEOUT', 'DEVICE_ERROR', 'NOT_CONFIGURED'])
+    .nullable(),
+});
+export type DeviceState = z.infer<typeof DeviceStateSchema>;
+
+export const DevicesStatusSchema = z.object({
+  printer: DeviceStateSchema.extend({
+    paperNearEnd: z.boolean(),
+    /** Receipts left on the roll, estimated from the paper counter. */
+    remainingReceipts: z.number().int().nonnegative(),
+  }),
+  scanner: DeviceStateSchema,
+  magstripe: DeviceStateSchema,
+  mrz: DeviceStateSchema,
+});
+export type DevicesStatus = z.infer<typeof DevicesStatusSchema>;
+
+/** A recent read as a technician may see it: personal fields already masked by the runtime. */
+export const LastReadSchema = z.object({
+  at: z.number(),
+  reader: z.enum(['scanner', 'magstripe', 'mrz']),
+  outcome: z.enum(['read', 'unreadable']),
+  kind: z.string().optional(),
+  reason: z.string().optional(),
+  masked: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])).optional(),
+});
+export type LastRead = z.infer<typeof LastReadSchema>;
+
 export const methods = {
   /** Who and where this kiosk is, its languages, and whether it can serve. */
   'kiosk.describe': { input: Empty, output: KioskDescriptionSchema },
@@ -110,6 +152,12 @@ export const methods = {
     input: z.object({ reason: z.enum(['idle', 'home', 'done']) }).strict(),
     output: z.object({ sessions: z.number().int().nonnegative() }),
   },
+  /** Connection and problems of every device (also pushed as the `devices.status` event). */
+  'devices.status': { input: Empty, output: DevicesStatusSchema },
+  /** Prints a test receipt; fails with PAPER_OUT, COVER_OPEN, DEVICE_OFFLINE, DEVICE_TIMEOUT or DEVICE_ERROR. */
+  'devices.testPrint': { input: Empty, output: z.object({ mm: z.number().nonnegative() }) },
+  /** The last reads of every reader, personal fields masked, newest first. */
+  'devices.lastReads': { input: Empty, output: z.array(LastReadSchema) },
 } as const;
 
 export type Methods = typeof methods;
@@ -119,6 +167,7 @@ export type MethodOutput<M extends MethodName> = z.infer<Methods[M]['output']>;
 
 export const events = {
   'kiosk.status': KioskStatusSchema,
+  'devices.status': DevicesStatusSchema,
 } as const;
 export type Events = typeof events;
 export type EventName = keyof Events;

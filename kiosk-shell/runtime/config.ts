@@ -5,7 +5,7 @@ import { LocaleSchema, OpeningHoursSchema } from '../api/contract';
 
 const DevicePath = z
   .string()
-  .regex(/^\/dev\/\S+$/, 'must be a device path such as /dev/serial/by-id/…')
+  .regex(/^\/\S+$/, 'must be an absolute device path such as /dev/serial/by-id/…')
   .nullable();
 
 const OfficeConfigSchema = z.object({

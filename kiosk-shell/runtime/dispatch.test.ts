@@ -23,6 +23,13 @@ function setup(overrides: Partial<Handlers> = {}) {
     'kiosk.describe': () => ({}) as KioskDescription,
     'info.get': () => info,
     'session.ended': () => ({ sessions: 1 }),
+    'devices.status': () => {
+      throw new ApiFailure('NOT_CONFIGURED', 'no devices in this test');
+    },
+    'devices.testPrint': () => {
+      throw new ApiFailure('NOT_CONFIGURED', 'no devices in this test');
+    },
+    'devices.lastReads': () => [],
     ...overrides,
   };
   return { dispatch: createDispatcher(handlers, log), lines };

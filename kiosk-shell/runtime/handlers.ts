@@ -4,6 +4,7 @@ import { readInfo } from '../../sync/store/info';
 import type { StoredOffice } from '../../sync/store/info';
 import { recordSessionEnd } from '../../sync/store/sessions';
 import type { Config } from './config';
+import type { DeviceManager } from './devices';
 import { ApiFailure } from './dispatch';
 import type { Handlers } from './dispatch';
 import { distanceM } from './geo';
@@ -11,6 +12,7 @@ import { distanceM } from './geo';
 export type HandlerContext = {
   config: Config;
   db: Database;
+  devices: DeviceManager;
   status: () => KioskStatus;
   now: () => Date;
 };
@@ -84,5 +86,9 @@ export function createHandlers(ctx: HandlerContext): Handlers {
     'session.ended': ({ reason }) => ({
       sessions: ctx.status().inService ? recordSessionEnd(db, localDay(ctx.now()), reason) : 0,
     }),
+
+    'devices.status': () => ctx.devices.status(),
+    'devices.testPrint': () => ctx.devices.testPrint(config.comune.name, ctx.now()),
+    'devices.lastReads': () => ctx.devices.lastReads(),
   };
 }

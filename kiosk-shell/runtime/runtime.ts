@@ -1,10 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import type { KioskStatus } from '../api/contract';
+import type { EventFrame, EventName, EventPayload, KioskStatus } from '../api/contract';
 import { closeStore, openStore } from '../../sync/store/db';
 import type { Store } from '../../sync/store/db';
 import { seedInfo } from '../../sync/store/info';
 import type { Config } from './config';
+import { createDeviceManager } from './devices';
+import type { DeviceManager } from './devices';
 import { createDispatcher } from './dispatch';
 import type { Dispatch } from './dispatch';
 import { createHandlers } from './handlers';
@@ -17,6 +19,9 @@ export type Runtime = {
   store: Store;
   dispatch: Dispatch;
   status: () => KioskStatus;
+  devices: DeviceManager;
+  /** Every event the kiosk API pushes, whatever carries it (WebSocket, MessagePort). */
+  onEvent(listener: (frame: EventFrame) => void): () => void;
   /** Present in browser mode only. */
   server: BrowserServer | null;
   close(): Promise<void>;
@@ -55,7 +60,19 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
     storeLog.info({ event: 'store.info-seeded', offices: config.info.offices.length }, 'office information seeded');
   }
 
-  const handlers = createHandlers({ config, db: store.db, status: () => status, now });
+  const eventListeners = new Set<(frame: EventFrame) => void>();
+  const emit = <E extends EventName>(event: E, payload: EventPayload<E>) => {
+    for (const l of eventListeners) l({ event, payload });
+  };
+  const onEvent = (listener: (frame: EventFrame) => void) => {
+    eventListeners.add(listener);
+    return () => eventListeners.delete(listener);
+  };
+
+  const devices = createDeviceManager(config.devices, log);
+  devices.onStatus((s) => emit('devices.status', s));
+
+  const handlers = createHandlers({ config, db: store.db, devices, status: () => status, now });
   const dispatch = createDispatcher(handlers, log.child({ module: 'api' }));
 
   let server: BrowserServer | null = null;
@@ -70,9 +87,12 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
         ...(opts.browser.port !== undefined && { port: opts.browser.port }),
       });
     } catch (err) {
+      await devices.close();
       closeStore(store);
       throw err;
     }
+    const browserServer = server;
+    onEvent((frame) => browserServer.broadcast(frame.event, frame.payload as never));
   }
   log.info({ event: 'runtime.started', inService: status.inService, browser: server !== null }, 'runtime started');
 
@@ -81,9 +101,13 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
     store,
     dispatch,
     status: () => status,
+    devices,
+    onEvent,
     server,
     async close() {
+      eventListeners.clear();
       await server?.close();
+      await devices.close();
       closeStore(store);
       log.info({ event: 'runtime.stopped' }, 'runtime stopped');
     },

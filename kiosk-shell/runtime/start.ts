@@ -6,7 +6,9 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { simSocketPath, startSimControl } from '../../hardware/sim/control';
+import { startVirtualDevices } from '../../hardware/sim/devices';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from './config';
@@ -48,11 +50,29 @@ async function main(): Promise<void> {
       kiosk: { type: 'boolean', default: false },
       // Serve dist/ui as it is, without checking it against src/ (tests and benchmarks).
       'no-build': { type: 'boolean', default: false },
+      // Use the configured device paths only, without virtual devices.
+      'no-sim': { type: 'boolean', default: false },
       port: { type: 'string' },
     },
   });
-  const file = configPath();
-  const config = loadConfig(file);
+  let file = configPath();
+  let config = loadConfig(file);
+
+  // No real device configured (the demo): virtual twins on socat PTYs, driven by `npm run sim`.
+  let sims: { close(): Promise<void> } | null = null;
+  if (!values['no-sim'] && Object.values(config.devices).every((p) => p === null)) {
+    const virtual = await startVirtualDevices(config.dataDir);
+    const control = await startSimControl(simSocketPath(config.dataDir), virtual.commands);
+    sims = { close: () => control.close().then(() => virtual.close()) };
+    const { printer, scanner, magstripe, mrz } = virtual.paths;
+    config = { ...config, devices: { printer, barcode: scanner, magstripe, mrz } };
+    // Electron's runtime reads its configuration from a file: give it one with these paths.
+    file = join(config.dataDir, 'sim', 'config.json');
+    writeFileSync(file, JSON.stringify({ ...config, dataDir: config.dataDir }, null, 2));
+    out(
+      `Virtual devices: ${join(config.dataDir, 'dev')} (receipts in ${join(config.dataDir, 'printer')}); try \`npm run sim -- paper out\``,
+    );
+  }
 
   const electron = values['no-window'] ? null : electronBinary();
   if (electron && hasDisplay(process.env)) {
@@ -75,7 +95,9 @@ async function main(): Promise<void> {
     const stop = () => child.kill('SIGTERM');
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
-    child.once('exit', (code) => process.exit(code ?? 0));
+    child.once('exit', (code) => {
+      void (sims?.close() ?? Promise.resolve()).then(() => process.exit(code ?? 0));
+    });
     return;
   }
 
@@ -127,7 +149,10 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     browser?.kill('SIGTERM');
-    void runtime.close().then(() => process.exit(0));
+    void runtime
+      .close()
+      .then(() => sims?.close())
+      .then(() => process.exit(0));
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);

@@ -31,9 +31,13 @@ function answer(port: PortLike, raw: string): void {
   void dispatch(raw).then((response) => port.postMessage(JSON.stringify(response)));
 }
 
+// The renderer's current port: main hands over a new one after either side restarts.
+let current: PortLike | null = null;
+
 parentPort.on('message', (e) => {
   const port = e.ports[0];
   if ((e.data as { type?: unknown } | null)?.type !== 'kiosk-api-port' || !port) return;
+  current = port;
   port.on('message', (m) => answer(port, typeof m.data === 'string' ? m.data : ''));
   port.start();
 });
@@ -42,6 +46,7 @@ const config = loadConfig(configPath());
 const log = createFileLogger(config.dataDir);
 const runtime = await startRuntime({ config, log });
 dispatch = runtime.dispatch;
+runtime.onEvent((frame) => current?.postMessage(JSON.stringify(frame)));
 for (const { port, raw } of early.splice(0)) answer(port, raw);
 
 process.once('SIGTERM', () => {

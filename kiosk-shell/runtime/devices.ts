@@ -1,0 +1,150 @@
+/**
+ * The kiosk's devices, built from the configured serial paths: one service
+ * per device over its own SerialTransport. It turns the services' states into
+ * the contract's `DevicesStatus`, reports changes once, and offers the
+ * diagnostics the technician screens use. Personal data from the readers never
+ * leaves here except as masked summaries.
+ */
+import { DeviceError } from '../../hardware/errors';
+import type { DeviceErrorCode } from '../../hardware/errors';
+import { PrinterService } from '../../hardware/printer/service';
+import type { PrinterHealth } from '../../hardware/printer/service';
+import { createMagstripeService, createMrzService, createScannerService } from '../../hardware/readers/service';
+import { SerialTransport } from '../../hardware/transport/serial';
+import type { TransportState } from '../../hardware/transport/types';
+import type { DeviceState, DevicesStatus, LastRead } from '../api/contract';
+import type { Config } from './config';
+import { ApiFailure } from './dispatch';
+import type { Logger } from './log';
+
+type Reader = {
+  state: TransportState;
+  start(): void;
+  stop(): Promise<void>;
+  lastReads(n?: number): LastRead[];
+  on(event: 'state', listener: (state: TransportState) => void): unknown;
+};
+
+export type DeviceManager = {
+  status(): DevicesStatus;
+  /** Called with the new status whenever any device's state changes. */
+  onStatus(listener: (status: DevicesStatus) => void): () => void;
+  testPrint(comune: string, now: Date): Promise<{ mm: number }>;
+  lastReads(): LastRead[];
+  close(): Promise<void>;
+};
+
+type DeviceProblem = NonNullable<DeviceState['problem']>;
+
+const API_CODE: Record<DeviceErrorCode, DeviceProblem> = {
+  PAPER_OUT: 'PAPER_OUT',
+  COVER_OPEN: 'COVER_OPEN',
+  OFFLINE: 'DEVICE_OFFLINE',
+  TIMEOUT: 'DEVICE_TIMEOUT',
+  DEVICE_ERROR: 'DEVICE_ERROR',
+  NOT_CONFIGURED: 'NOT_CONFIGURED',
+};
+
+const NOT_CONFIGURED: DeviceState = { connection: 'not-configured', problem: 'NOT_CONFIGURED' };
+
+function readerState(reader: Reader | null): DeviceState {
+  if (!reader) return NOT_CONFIGURED;
+  switch (reader.state) {
+    case 'connected':
+      return { connection: 'connected', problem: null };
+    case 'connecting':
+      return { connection: 'connecting', problem: 'DEVICE_OFFLINE' };
+    case 'disconnected':
+    case 'closed':
+      return { connection: 'disconnected', problem: 'DEVICE_OFFLINE' };
+  }
+}
+
+function printerState(health: PrinterHealth): DeviceState {
+  return { connection: health.connection, problem: health.problem === null ? null : API_CODE[health.problem] };
+}
+
+/** Builds and starts a service for every configured device path. */
+export function createDeviceManager(devices: Config['devices'], log: Logger): DeviceManager {
+  const deviceLog = log.child({ module: 'devices' });
+  const transport = (path: string, device: string, baudRate: number) => new SerialTransport({ path, device, baudRate });
+
+  const printer = devices.printer
+    ? new PrinterService({
+        transport: transport(devices.printer, 'printer', 115200),
+        device: 'printer',
+        logger: deviceLog.child({ device: 'printer' }),
+      })
+    : null;
+  const readerOptions = (path: string, name: string) => ({
+    transport: transport(path, name, 9600),
+    logger: deviceLog.child({ device: name }),
+  });
+  const scanner = devices.barcode ? createScannerService(readerOptions(devices.barcode, 'scanner')) : null;
+  const magstripe = devices.magstripe ? createMagstripeService(readerOptions(devices.magstripe, 'magstripe')) : null;
+  const mrz = devices.mrz ? createMrzService(readerOptions(devices.mrz, 'mrz')) : null;
+  const readers: Array<Reader | null> = [scanner, magstripe, mrz];
+
+  const status = (): DevicesStatus => {
+    const health = printer?.health;
+    return {
+      printer: health
+        ? {
+            ...printerState(health),
+            paperNearEnd: health.paperNearEnd,
+            remainingReceipts: printer.paperUsage().remainingReceipts,
+          }
+        : { ...NOT_CONFIGURED, paperNearEnd: false, remainingReceipts: 0 },
+      scanner: readerState(scanner),
+      magstripe: readerState(magstripe),
+      mrz: readerState(mrz),
+    };
+  };
+
+  const listeners = new Set<(status: DevicesStatus) => void>();
+  let last = JSON.stringify(status());
+  const changed = () => {
+    const now = status();
+    const text = JSON.stringify(now);
+    if (text === last) return;
+    last = text;
+    for (const l of listeners) l(now);
+  };
+  printer?.on('status', changed);
+  for (const r of readers) r?.on('state', changed);
+  printer?.start();
+  for (const r of readers) r?.start();
+
+  return {
+    status,
+    onStatus(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    async testPrint(comune, now) {
+      if (!printer) throw new ApiFailure('NOT_CONFIGURED', 'no printer is configured');
+      try {
+        const result = await printer.print({
+          header: { comune, logo: false },
+          title: 'Stampa di prova / Test print',
+          lines: ['Prova di stampa del tecnico: € à è é ì ò ù.'],
+          rows: [{ label: 'Data', value: now.toISOString().slice(0, 16).replace('T', ' ') }],
+          qr: 'SPORTELLO:TEST',
+          cut: true,
+        });
+        changed();
+        return { mm: result.mm };
+      } catch (err) {
+        if (err instanceof DeviceError) throw new ApiFailure(API_CODE[err.code], err.message);
+        throw err;
+      }
+    },
+    lastReads() {
+      return readers.flatMap((r) => r?.lastReads() ?? []).sort((a, b) => b.at - a.at);
+    },
+    async close() {
+      listeners.clear();
+      await Promise.all([printer?.stop(), ...readers.map((r) => r?.stop())]);
+    },
+  };
+}
