@@ -169,7 +169,10 @@ export type RunningKiosk = {
 export async function startKiosk(cleanup: Cleanup): Promise<RunningKiosk> {
   const dataDir = tempDir(cleanup, 'data');
   const spawnedAt = performance.now();
-  const child = spawnNode([START, '--no-window', '--port', '0'], { ...process.env, SPORTELLO_DATA_DIR: dataDir });
+  const child = spawnNode([START, '--no-window', '--no-hub', '--port', '0'], {
+    ...process.env,
+    SPORTELLO_DATA_DIR: dataDir,
+  });
   let stopped: Promise<void> | null = null;
   const stop = () => (stopped ??= stopChild(child));
   cleanup.add(stop);

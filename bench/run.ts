@@ -9,6 +9,7 @@ import type { Browser } from 'playwright-core';
 import { Cleanup, ROOT, launchChromium } from './kiosk';
 import { formatTable, makeResults, writeResults } from './report';
 import type { Figure } from './report';
+import { hubFigures } from './hub';
 import { printerFigures } from './printer';
 import { readerFigures } from './readers';
 import { storeFigures } from './store';
@@ -22,6 +23,7 @@ const GROUPS: readonly FigureGroup[] = [
   storeFigures,
   printerFigures,
   readerFigures,
+  hubFigures,
 ];
 const RESULTS_FILE = join(ROOT, 'bench', 'results.json');
 

@@ -128,7 +128,7 @@ export const startupFigures: FigureGroup = {
         ok: coldMedian <= 2000,
         runs: cold.length,
         note:
-          `median of ${cold.length}: spawn of \`node dist/runtime/start.mjs --no-window --port 0\` (what npm start runs, bundled by scripts/build-shell.ts) (fresh SPORTELLO_DATA_DIR each) → ` +
+          `median of ${cold.length}: spawn of \`node dist/runtime/start.mjs --no-window --no-hub --port 0\` (the hub is the town hall's server, not part of a kiosk's start; virtual devices included) (what npm start runs, bundled by scripts/build-shell.ts) (fresh SPORTELLO_DATA_DIR each) → ` +
           `URL opened in an already-running headless Chromium (fresh context, cold cache, 1080x1920) → "${START_BUTTON}" visible, clicked → ` +
           `heading "${HOME_HEADING}" visible (seen by Playwright from Node); runs ms: ${fmt(cold.map((r) => r.total))}; ` +
           `medians: URL line ${sub((r) => r.urlLine)} ms, attract visible ${sub((r) => r.attract)} ms` +

@@ -107,6 +107,21 @@ export type Info = z.infer<typeof InfoSchema>;
 
 const Empty = z.object({}).strict();
 
+/** Where this kiosk's queue stands with the hub (what a technician and the UI need, no personal data). */
+export const SyncStateSchema = z.object({
+  enrolled: z.boolean(),
+  /** The last call got an answer signed by the pinned hub key. */
+  online: z.boolean(),
+  lastPushAt: z.string().nullable(),
+  lastPullAt: z.string().nullable(),
+  lastError: z.string().nullable(),
+  /** Requests not yet acknowledged by the hub. */
+  queued: z.number().int().nonnegative(),
+  oldestQueuedAt: z.string().nullable(),
+  nextAttemptAt: z.string().nullable(),
+});
+export type SyncState = z.infer<typeof SyncStateSchema>;
+
 export const DEVICE_NAMES = ['printer', 'scanner', 'magstripe', 'mrz'] as const;
 export type DeviceName = (typeof DEVICE_NAMES)[number];
 
@@ -158,6 +173,8 @@ export const methods = {
   'devices.testPrint': { input: Empty, output: z.object({ mm: z.number().nonnegative() }) },
   /** The last reads of every reader, personal fields masked, newest first. */
   'devices.lastReads': { input: Empty, output: z.array(LastReadSchema) },
+  /** The queue and the link to the hub (also pushed as the `sync.status` event). */
+  'sync.status': { input: Empty, output: SyncStateSchema },
 } as const;
 
 export type Methods = typeof methods;
@@ -168,6 +185,7 @@ export type MethodOutput<M extends MethodName> = z.infer<Methods[M]['output']>;
 export const events = {
   'kiosk.status': KioskStatusSchema,
   'devices.status': DevicesStatusSchema,
+  'sync.status': SyncStateSchema,
 } as const;
 export type Events = typeof events;
 export type EventName = keyof Events;

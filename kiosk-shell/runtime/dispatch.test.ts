@@ -30,6 +30,16 @@ function setup(overrides: Partial<Handlers> = {}) {
       throw new ApiFailure('NOT_CONFIGURED', 'no devices in this test');
     },
     'devices.lastReads': () => [],
+    'sync.status': () => ({
+      enrolled: false,
+      online: false,
+      lastPushAt: null,
+      lastPullAt: null,
+      lastError: null,
+      queued: 0,
+      oldestQueuedAt: null,
+      nextAttemptAt: null,
+    }),
     ...overrides,
   };
   return { dispatch: createDispatcher(handlers, log), lines };

@@ -1,5 +1,5 @@
 import type { Database } from 'better-sqlite3';
-import type { Info, KioskStatus, Office } from '../api/contract';
+import type { Info, KioskStatus, Office, SyncState } from '../api/contract';
 import { readInfo } from '../../sync/store/info';
 import type { StoredOffice } from '../../sync/store/info';
 import { recordSessionEnd } from '../../sync/store/sessions';
@@ -13,6 +13,7 @@ export type HandlerContext = {
   config: Config;
   db: Database;
   devices: DeviceManager;
+  sync: () => SyncState;
   status: () => KioskStatus;
   now: () => Date;
 };
@@ -90,5 +91,6 @@ export function createHandlers(ctx: HandlerContext): Handlers {
     'devices.status': () => ctx.devices.status(),
     'devices.testPrint': () => ctx.devices.testPrint(config.comune.name, ctx.now()),
     'devices.lastReads': () => ctx.devices.lastReads(),
+    'sync.status': () => ctx.sync(),
   };
 }

@@ -10,7 +10,8 @@ export function createFileLogger(dataDir: string): Logger {
   mkdirSync(dir, { recursive: true });
   return createLogger({
     destination: pino.multistream([
-      { level: 'info', stream: pino.destination({ dest: join(dir, 'runtime.log'), mkdir: true, sync: false }) },
+      // Synchronous: low volume, and the last lines before a crash are the ones a technician needs.
+      { level: 'info', stream: pino.destination({ dest: join(dir, 'runtime.log'), mkdir: true, sync: true }) },
       { level: 'warn', stream: process.stderr },
     ]),
   });

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import type { EventFrame, EventName, EventPayload, KioskStatus } from '../api/contract';
+import type { EventFrame, EventName, EventPayload, KioskStatus, SyncState } from '../api/contract';
 import { closeStore, openStore } from '../../sync/store/db';
 import type { Store } from '../../sync/store/db';
 import { seedInfo } from '../../sync/store/info';
@@ -10,6 +10,8 @@ import type { DeviceManager } from './devices';
 import { createDispatcher } from './dispatch';
 import type { Dispatch } from './dispatch';
 import { createHandlers } from './handlers';
+import { createSyncManager } from './sync';
+import type { SyncManager } from './sync';
 import type { Logger } from './log';
 import { startBrowserServer } from './server';
 import type { BrowserServer } from './server';
@@ -20,6 +22,8 @@ export type Runtime = {
   dispatch: Dispatch;
   status: () => KioskStatus;
   devices: DeviceManager;
+  /** Null when the kiosk is out of service at boot. */
+  sync: SyncManager | null;
   /** Every event the kiosk API pushes, whatever carries it (WebSocket, MessagePort). */
   onEvent(listener: (frame: EventFrame) => void): () => void;
   /** Present in browser mode only. */
@@ -36,6 +40,17 @@ export type RuntimeOptions = {
 };
 
 export const STORE_FILE = 'sportello.db';
+
+const NOT_SYNCING: SyncState = {
+  enrolled: false,
+  online: false,
+  lastPushAt: null,
+  lastPullAt: null,
+  lastError: null,
+  queued: 0,
+  oldestQueuedAt: null,
+  nextAttemptAt: null,
+};
 
 /** Composition root: store, handlers and (in browser mode) the server. */
 export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
@@ -72,7 +87,27 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
   const devices = createDeviceManager(config.devices, log);
   devices.onStatus((s) => emit('devices.status', s));
 
-  const handlers = createHandlers({ config, db: store.db, devices, status: () => status, now });
+  // A kiosk whose store failed its check does not sync: there is nothing trustworthy to send.
+  const sync = status.inService
+    ? createSyncManager({
+        db: store.db,
+        dataDir: config.dataDir,
+        hubUrl: config.hub.url,
+        devices: () => devices.status(),
+        log,
+        startedAt: now().getTime(),
+      })
+    : null;
+  sync?.onStatus((s) => emit('sync.status', s));
+
+  const handlers = createHandlers({
+    config,
+    db: store.db,
+    devices,
+    sync: () => sync?.status() ?? NOT_SYNCING,
+    status: () => status,
+    now,
+  });
   const dispatch = createDispatcher(handlers, log.child({ module: 'api' }));
 
   let server: BrowserServer | null = null;
@@ -87,6 +122,7 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
         ...(opts.browser.port !== undefined && { port: opts.browser.port }),
       });
     } catch (err) {
+      await sync?.close();
       await devices.close();
       closeStore(store);
       throw err;
@@ -102,11 +138,13 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
     dispatch,
     status: () => status,
     devices,
+    sync,
     onEvent,
     server,
     async close() {
       eventListeners.clear();
       await server?.close();
+      await sync?.close();
       await devices.close();
       closeStore(store);
       log.info({ event: 'runtime.stopped' }, 'runtime stopped');

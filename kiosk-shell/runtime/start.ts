@@ -13,6 +13,8 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from './config';
 import { createFileLogger } from './logfile';
+import { frazioneCode, isLocalUrl, startLocalHub } from './local-hub';
+import type { LocalHub } from './local-hub';
 import { ROOT, UI_DIR, configPath } from './paths';
 import { buildUi, uiNeedsBuild } from './ui-build';
 import { startRuntime } from './runtime';
@@ -43,6 +45,9 @@ function hasDisplay(env: NodeJS.ProcessEnv): boolean {
   return Boolean(env.DISPLAY || env.WAYLAND_DISPLAY);
 }
 
+/** What a failed start must undo before it exits: virtual devices, the local hub. */
+const cleanups: Array<() => Promise<unknown>> = [];
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
@@ -52,6 +57,8 @@ async function main(): Promise<void> {
       'no-build': { type: 'boolean', default: false },
       // Use the configured device paths only, without virtual devices.
       'no-sim': { type: 'boolean', default: false },
+      // Do not run a local hub even when the configured one is on this machine.
+      'no-hub': { type: 'boolean', default: false },
       port: { type: 'string' },
     },
   });
@@ -64,6 +71,7 @@ async function main(): Promise<void> {
     const virtual = await startVirtualDevices(config.dataDir);
     const control = await startSimControl(simSocketPath(config.dataDir), virtual.commands);
     sims = { close: () => control.close().then(() => virtual.close()) };
+    cleanups.push(() => virtual.close().catch(() => undefined));
     const { printer, scanner, magstripe, mrz } = virtual.paths;
     config = { ...config, devices: { printer, barcode: scanner, magstripe, mrz } };
     // Electron's runtime reads its configuration from a file: give it one with these paths.
@@ -73,6 +81,30 @@ async function main(): Promise<void> {
       `Virtual devices: ${join(config.dataDir, 'dev')} (receipts in ${join(config.dataDir, 'printer')}); try \`npm run sim -- paper out\``,
     );
   }
+
+  // The configured hub is on this machine (the demo): run it too, as its own process,
+  // in parallel with the kiosk so it never delays the kiosk's start.
+  const hubStarting: Promise<LocalHub | null> =
+    !values['no-hub'] && isLocalUrl(config.hub.url)
+      ? startLocalHub(config.hub.url, { ...process.env, SPORTELLO_DATA_DIR: config.dataDir }).then(
+          (hub) => {
+            out(`Sportello hub: ${hub.url}`);
+            return hub;
+          },
+          (err: unknown) => {
+            out(
+              `No local hub (${err instanceof Error ? err.message : String(err)}); requests stay queued on the kiosk.`,
+            );
+            return null;
+          },
+        )
+      : Promise.resolve(null);
+  const enrollmentCode = async () => {
+    const hub = await hubStarting;
+    return hub ? hub.enrollmentCode(config.comune.istat, frazioneCode(config.frazione)) : null;
+  };
+  const stopHub = () => hubStarting.then((hub) => hub?.stop());
+  cleanups.push(stopHub);
 
   const electron = values['no-window'] ? null : electronBinary();
   if (electron && hasDisplay(process.env)) {
@@ -87,16 +119,17 @@ async function main(): Promise<void> {
     if (build.status !== 0) throw new Error('the Electron shell build failed (see above)');
     ensureUiBuilt();
     out('Sportello kiosk: Electron window (the runtime runs inside Electron)');
+    const code = await enrollmentCode().catch(() => null);
     const child = spawn(electron, [join(ROOT, 'dist', 'main', 'main.cjs')], {
       cwd: ROOT,
       stdio: 'inherit',
-      env: { ...process.env, SPORTELLO_CONFIG: file },
+      env: { ...process.env, SPORTELLO_CONFIG: file, ...(code && { SPORTELLO_ENROLL_CODE: code }) },
     });
     const stop = () => child.kill('SIGTERM');
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
-    child.once('exit', (code) => {
-      void (sims?.close() ?? Promise.resolve()).then(() => process.exit(code ?? 0));
+    child.once('exit', (exitCode) => {
+      void Promise.all([sims?.close(), stopHub()]).then(() => process.exit(exitCode ?? 0));
     });
     return;
   }
@@ -110,6 +143,17 @@ async function main(): Promise<void> {
   });
   const url = runtime.server?.url ?? '';
   out(`Sportello kiosk: ${url}`);
+  const sync = runtime.sync;
+  if (sync && !sync.status().enrolled) {
+    // First start against the local hub: enroll in the background; requests queue meanwhile.
+    void enrollmentCode()
+      .then(async (code) => {
+        if (!code) return;
+        await sync.enroll(code);
+        out('Kiosk enrolled with the local hub.');
+      })
+      .catch((err: unknown) => out(`Enrollment failed: ${err instanceof Error ? err.message : String(err)}`));
+  }
   if (!runtime.status().inService) {
     out('The kiosk is OUT OF SERVICE: its database failed the integrity check and was moved aside (see the log).');
   }
@@ -151,18 +195,15 @@ async function main(): Promise<void> {
     browser?.kill('SIGTERM');
     void runtime
       .close()
-      .then(() => sims?.close())
+      .then(() => Promise.all([sims?.close(), stopHub()]))
       .then(() => process.exit(0));
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
 }
 
-main().catch((err: unknown) => {
-  if (err instanceof ConfigError) {
-    process.stderr.write(`Sportello cannot start: ${err.message}\n`);
-    process.exit(2);
-  }
+main().catch(async (err: unknown) => {
   process.stderr.write(`Sportello cannot start: ${err instanceof Error ? err.message : String(err)}\n`);
-  process.exit(1);
+  await Promise.all(cleanups.map((c) => c()));
+  process.exit(err instanceof ConfigError ? 2 : 1);
 });

@@ -46,6 +46,13 @@ const config = loadConfig(configPath());
 const log = createFileLogger(config.dataDir);
 const runtime = await startRuntime({ config, log });
 dispatch = runtime.dispatch;
+// The launcher hands a one-time code from a local hub on first start.
+const code = process.env.SPORTELLO_ENROLL_CODE;
+if (code && runtime.sync && !runtime.sync.status().enrolled) {
+  runtime.sync
+    .enroll(code)
+    .catch((err: unknown) => log.warn({ event: 'sync.enroll-failed', err }, 'enrollment failed'));
+}
 runtime.onEvent((frame) => current?.postMessage(JSON.stringify(frame)));
 for (const { port, raw } of early.splice(0)) answer(port, raw);
 

@@ -87,7 +87,7 @@ export const PushItemResultSchema = z.discriminatedUnion('status', [
   z.object({
     id: UuidV7Schema,
     status: z.literal('accepted'),
-    /** The comune's protocol number, as printed for the resident (e.g. `2025/000123`). */
+    /** The comune's protocol number, as printed for the resident (e.g. `C240-2026-000123`). */
     protocolNumber: z.string().min(1).max(64),
     acceptedAt: TimestampSchema,
   }),

@@ -99,6 +99,15 @@ describe('runtime in browser mode, over a real SQLite file and a real socket', (
     });
   });
 
+  it('reports an unenrolled kiosk as not syncing, with nothing queued', async () => {
+    const rt = await boot();
+    const client = await connect(apiUrl(rt, rt.token));
+    expect((await client.call({ id: 1, method: 'sync.status', input: {} })).result).toMatchObject({
+      ok: true,
+      value: { enrolled: false, online: false, queued: 0 },
+    });
+  });
+
   it('refuses a connection without the token, with a wrong token, or from another origin', async () => {
     const rt = await boot();
     await expect(connect(apiUrl(rt))).rejects.toThrow('HTTP 401');

@@ -1,0 +1,280 @@
+/**
+ * The hub's admin CLI: `npm run hub -- <command>` (see USAGE). The hub's data
+ * is in SPORTELLO_HUB_DATA_DIR, else <SPORTELLO_DATA_DIR or ./var>/hub;
+ * DATABASE_URL selects PostgreSQL instead of the SQLite file there. Admin
+ * commands work on the database directly, so they work whether or not a hub
+ * is running on it.
+ */
+import { realpathSync } from 'node:fs';
+import { userInfo } from 'node:os';
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { pino } from 'pino';
+import { SUBMISSION_STATUSES } from '../sync/protocol';
+import type { SubmissionStatus } from '../sync/protocol';
+import { HubError } from './errors';
+import { DEFAULT_RATE_LIMIT, openHub, startHub } from './hub';
+import type { OpenedHub } from './hub';
+import { buildOpenApi } from './openapi';
+
+export const USAGE = `usage: npm run hub -- <command>
+
+  start [--port N] [--host H] [--no-demo] [--rate-limit N]
+                                            serve the sync API (Ctrl+C stops); default port 8787,
+                                            N requests per kiosk per minute (default ${DEFAULT_RATE_LIMIT.max})
+  comune create <istat> <catastale> <name>  add a comune (e.g. 011011 C240 "Castelnuovo Magra")
+  frazione create <istat> <code> <name>     add a frazione (code: lowercase-kebab, e.g. molino-del-piano)
+  enroll-code <istat> <frazione> [--ttl-hours N]
+                                            make a one-time kiosk enrollment code (default 24 h)
+  revoke <kioskId>                          refuse every later request of this kiosk
+  requests [--json]                         stored requests, without their personal data
+  kiosks [--json]                           enrolled kiosks and their last heartbeat
+  status <requestId> <status> [answer]      record a back-office status (${SUBMISSION_STATUSES.join(', ')})
+  openapi                                   print the OpenAPI document
+
+environment: SPORTELLO_HUB_DATA_DIR, else <SPORTELLO_DATA_DIR or ./var>/hub; DATABASE_URL for PostgreSQL.
+The demo comune (Castelnuovo Magra, 011011) is written on first use unless --no-demo.
+`;
+
+export type CliIo = {
+  env: NodeJS.ProcessEnv;
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+  /** Resolves when the running hub should stop (Ctrl+C); `start` only. */
+  stopSignal?: () => Promise<void>;
+  /** Called with the running hub's URL once it listens; `start` only. */
+  onStarted?: (url: string) => void;
+};
+
+export function hubDataDir(env: NodeJS.ProcessEnv): string {
+  if (env.SPORTELLO_HUB_DATA_DIR) return resolve(env.SPORTELLO_HUB_DATA_DIR);
+  return resolve(env.SPORTELLO_DATA_DIR ?? 'var', 'hub');
+}
+
+class UsageError extends Error {}
+
+function waitForSignal(): Promise<void> {
+  return new Promise((done) => {
+    process.once('SIGINT', () => done());
+    process.once('SIGTERM', () => done());
+  });
+}
+
+function table(rows: Array<Record<string, string>>, columns: string[]): string {
+  if (rows.length === 0) return '(none)\n';
+  const widths = columns.map((c) => Math.max(c.length, ...rows.map((r) => (r[c] ?? '').length)));
+  const line = (cells: string[]) =>
+    cells
+      .map((cell, i) => cell.padEnd(widths[i]!))
+      .join('  ')
+      .trimEnd();
+  return [line(columns), ...rows.map((r) => line(columns.map((c) => r[c] ?? '')))].join('\n') + '\n';
+}
+
+/** Runs one CLI command; resolves to the exit code. */
+export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: [...argv],
+      allowPositionals: true,
+      strict: true,
+      options: {
+        port: { type: 'string' },
+        host: { type: 'string' },
+        'no-demo': { type: 'boolean', default: false },
+        'ttl-hours': { type: 'string' },
+        'rate-limit': { type: 'string' },
+        json: { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    });
+  } catch (error) {
+    io.stderr(`hub: ${(error as Error).message}\n\n${USAGE}`);
+    return 2;
+  }
+  const { values, positionals } = parsed;
+  const [command, ...args] = positionals;
+  if (values.help || command === undefined || command === 'help') {
+    io.stdout(USAGE);
+    return command === undefined && !values.help ? 2 : 0;
+  }
+  const dataDir = hubDataDir(io.env);
+  const databaseUrl = io.env.DATABASE_URL || undefined;
+  const seed = values['no-demo'] ? ('none' as const) : ('demo' as const);
+
+  try {
+    if (command === 'openapi') {
+      io.stdout(`${JSON.stringify(buildOpenApi(), null, 2)}\n`);
+      return 0;
+    }
+    if (command === 'start') {
+      const port = values.port === undefined ? 8787 : Number(values.port);
+      if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`bad port ${values.port}`);
+      const perMinute = values['rate-limit'] === undefined ? DEFAULT_RATE_LIMIT.max : Number(values['rate-limit']);
+      if (!Number.isInteger(perMinute) || perMinute < 1)
+        throw new UsageError(`bad --rate-limit ${values['rate-limit']}`);
+      const hub = await startHub({
+        dataDir,
+        ...(databaseUrl ? { databaseUrl } : {}),
+        host: values.host ?? '127.0.0.1',
+        port,
+        seed,
+        rateLimit: { max: perMinute, windowMs: 60_000 },
+        log: pino({ level: io.env.SPORTELLO_HUB_LOG_LEVEL ?? 'info', name: 'hub' }, pino.destination(2)),
+      });
+      io.stdout(`Sportello hub: ${hub.url}\n`);
+      io.onStarted?.(hub.url);
+      await (io.stopSignal ?? waitForSignal)();
+      await hub.close();
+      return 0;
+    }
+    const opened = await openHub({ dataDir, ...(databaseUrl ? { databaseUrl } : {}), seed });
+    try {
+      return await adminCommand(opened, command, args, values, io);
+    } finally {
+      await opened.close();
+    }
+  } catch (error) {
+    if (error instanceof UsageError) {
+      io.stderr(`hub: ${error.message}\n\n${USAGE}`);
+      return 2;
+    }
+    if (error instanceof HubError) {
+      io.stderr(`hub: ${error.message} (${error.code})\n`);
+      return 1;
+    }
+    throw error;
+  }
+}
+
+async function adminCommand(
+  opened: OpenedHub,
+  command: string,
+  args: string[],
+  values: { json?: boolean; 'ttl-hours'?: string },
+  io: CliIo,
+): Promise<number> {
+  const admin = opened.admin(`cli:${userInfo().username}`);
+  const need = (count: number, shape: string) => {
+    if (args.length < count) throw new UsageError(`${command}: expected ${shape}`);
+  };
+  switch (command) {
+    case 'comune': {
+      if (args[0] !== 'create') throw new UsageError('comune: expected "comune create <istat> <catastale> <name>"');
+      need(4, 'create <istat> <catastale> <name>');
+      const [, istat, catastale, ...name] = args as [string, string, string, ...string[]];
+      await admin.createComune({ istat, catastale, name: name.join(' ') });
+      io.stdout(`comune ${istat} created\n`);
+      return 0;
+    }
+    case 'frazione': {
+      if (args[0] !== 'create') throw new UsageError('frazione: expected "frazione create <istat> <code> <name>"');
+      need(4, 'create <istat> <code> <name>');
+      const [, istat, code, ...name] = args as [string, string, string, ...string[]];
+      await admin.createFrazione({ istat, code, name: name.join(' ') });
+      io.stdout(`frazione ${istat}/${code} created\n`);
+      return 0;
+    }
+    case 'enroll-code': {
+      need(2, '<istat> <frazione>');
+      const hours = values['ttl-hours'] === undefined ? 24 : Number(values['ttl-hours']);
+      if (!(hours > 0)) throw new UsageError(`bad --ttl-hours ${values['ttl-hours']}`);
+      const code = await admin.createEnrollmentCode({ istat: args[0]!, frazione: args[1]!, ttlMs: hours * 3_600_000 });
+      io.stdout(values.json ? `${JSON.stringify({ code, ttlHours: hours })}\n` : `${code}\n`);
+      return 0;
+    }
+    case 'revoke': {
+      need(1, '<kioskId>');
+      await admin.revokeKiosk(args[0]!);
+      io.stdout(`kiosk ${args[0]} revoked\n`);
+      return 0;
+    }
+    case 'requests': {
+      const requests = await admin.listRequests();
+      if (values.json) {
+        io.stdout(`${JSON.stringify(requests, null, 2)}\n`);
+      } else {
+        io.stdout(
+          table(
+            requests.map((r) => ({
+              id: r.id,
+              received: r.receivedAt,
+              protocol: r.protocolNumber ?? r.rejection?.code ?? '',
+              status: r.status,
+              kind: r.kind,
+              service: r.service,
+              frazione: r.frazione,
+            })),
+            ['id', 'received', 'protocol', 'status', 'kind', 'service', 'frazione'],
+          ),
+        );
+      }
+      return 0;
+    }
+    case 'kiosks': {
+      const kiosks = await admin.listKiosks();
+      if (values.json) {
+        io.stdout(`${JSON.stringify(kiosks, null, 2)}\n`);
+      } else {
+        io.stdout(
+          table(
+            kiosks.map((k) => ({
+              id: k.id,
+              comune: k.comune,
+              frazione: k.frazione,
+              version: k.softwareVersion,
+              revoked: k.revokedAt ?? '',
+              heartbeat: k.lastHeartbeatAt ?? '',
+            })),
+            ['id', 'comune', 'frazione', 'version', 'revoked', 'heartbeat'],
+          ),
+        );
+      }
+      return 0;
+    }
+    case 'status': {
+      need(2, '<requestId> <status> [answer]');
+      const [requestId, status, ...answer] = args as [string, string, ...string[]];
+      if (!(SUBMISSION_STATUSES as readonly string[]).includes(status)) {
+        throw new UsageError(`status must be one of ${SUBMISSION_STATUSES.join(', ')}`);
+      }
+      await admin.addStatusChange(
+        requestId,
+        status as SubmissionStatus,
+        answer.length > 0 ? answer.join(' ') : undefined,
+      );
+      io.stdout(`request ${requestId}: ${status}\n`);
+      return 0;
+    }
+    default:
+      throw new UsageError(`unknown command ${command}`);
+  }
+}
+
+function isMain(): boolean {
+  const script = process.argv[1];
+  if (script === undefined) return false;
+  try {
+    return realpathSync(script) === realpathSync(fileURLToPath(import.meta.url));
+  } catch {
+    return false;
+  }
+}
+
+if (isMain()) {
+  runCli(process.argv.slice(2), {
+    env: process.env,
+    stdout: (text) => process.stdout.write(text),
+    stderr: (text) => process.stderr.write(text),
+  }).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (error: unknown) => {
+      process.stderr.write(`hub: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+      process.exitCode = 1;
+    },
+  );
+}

@@ -1,0 +1,172 @@
+/**
+ * The hub's tables as Kysely sees them. Portable types only, so one set of
+ * migrations serves SQLite and PostgreSQL: text, 64-bit integers (instants are
+ * milliseconds since the epoch), and bytes. JSON documents are stored as text
+ * and parsed by whoever reads them with the protocol's schemas.
+ */
+export type ComuneTable = {
+  istat: string;
+  name: string;
+  /** Codice catastale (Belfiore), e.g. C240: the prefix of the comune's protocol numbers. */
+  catastale: string;
+  created_at: number;
+};
+
+export type FrazioneTable = {
+  comune_istat: string;
+  code: string;
+  name: string;
+  created_at: number;
+};
+
+export type EnrollmentCodeTable = {
+  /** SHA-256 (hex) of the normalised code; the code itself is shown once and never stored. */
+  code_hash: string;
+  comune_istat: string;
+  frazione_code: string;
+  created_at: number;
+  expires_at: number;
+  used_at: number | null;
+  /** The kiosk that used it: a retry of the same enrollment gets the same answer. */
+  used_by_kiosk_id: string | null;
+};
+
+export type KioskTable = {
+  id: string;
+  /** keyIdFor(public_key), sent as x-sportello-key. */
+  key_id: string;
+  /** Raw Ed25519 public key, base64url. */
+  public_key: string;
+  comune_istat: string;
+  frazione_code: string;
+  software_version: string;
+  enrolled_at: number;
+  revoked_at: number | null;
+  /** The last heartbeat body as received (JSON text). */
+  last_heartbeat: string | null;
+  last_heartbeat_at: number | null;
+};
+
+export type HubKeyTable = {
+  /** 'primary' — one row; a key rotation would add a slot. */
+  slot: string;
+  /** recipientKeyIdFor(encryption public key): what envelopes name. */
+  recipient_id: string;
+  /** Raw X25519 private key, base64url. Known limitation: belongs in a KMS/HSM. */
+  encryption_private: string;
+  /** Raw Ed25519 seed, base64url. Same limitation. */
+  signing_private: string;
+  created_at: number;
+};
+
+/** Where a stored request stands: the push outcome, then the back office's statuses. */
+export type RequestStatus =
+  'accepted' | 'rejected' | 'in-progress' | 'answered' | 'ready-for-pickup' | 'closed' | 'declined';
+
+export type RequestTable = {
+  /** The kiosk's UUIDv7: the idempotency key (primary key). */
+  id: string;
+  kiosk_id: string;
+  comune_istat: string;
+  kind: string;
+  service: string;
+  /** The item's clear, non-personal fields (locale, frazione, createdAt) as JSON text. */
+  public_json: string;
+  /** SHA-256 of the item as pushed: a retry must match it, or it is an ID_CONFLICT. */
+  item_digest: string;
+  /** The HPKE envelope, never opened on the push path; null for a rejected item. */
+  sealed: Buffer | null;
+  protocol_number: string | null;
+  received_at: number;
+  status: RequestStatus;
+  rejection_code: string | null;
+  rejection_reason: string | null;
+  answer: string | null;
+  status_at: number;
+};
+
+export type ProtocolCounterTable = {
+  comune_istat: string;
+  year: number;
+  last: number;
+};
+
+/** Named gapless counters (status_changes.seq), incremented under a row lock. */
+export type SequenceTable = {
+  name: string;
+  value: number;
+};
+
+export type NonceTable = {
+  key_id: string;
+  nonce: string;
+  seen_at: number;
+};
+
+export type RateLimitTable = {
+  key: string;
+  window_start: number;
+  count: number;
+};
+
+export type StatusChangeTable = {
+  /** Allocated from `sequences` under a lock, so it grows in commit order: pull cursors never skip one. */
+  seq: number;
+  request_id: string;
+  kiosk_id: string;
+  status: string;
+  answer: string | null;
+  at: number;
+};
+
+export type CatalogTable = {
+  comune_istat: string;
+  /** 'catalog' | 'stradario' | 'offices' (CATALOG_NAMES of the protocol). */
+  name: string;
+  /** Content hash of `body`. */
+  version: string;
+  /** The document without its version, JSON text. */
+  body: string;
+  updated_at: number;
+};
+
+export type AlertTable = {
+  id: string;
+  comune_istat: string;
+  /** Null: every frazione of the comune. */
+  frazione_code: string | null;
+  level: string;
+  title_json: string;
+  body_json: string | null;
+  valid_from: number;
+  valid_until: number;
+  created_at: number;
+};
+
+export type AuditLogTable = {
+  /** UUIDv7: ordered by time, and no dialect-specific auto-increment. */
+  id: string;
+  at: number;
+  actor: string;
+  action: string;
+  subject: string;
+  /** Ids and codes only, never personal data (JSON text). */
+  detail: string | null;
+};
+
+export type HubDatabase = {
+  comuni: ComuneTable;
+  frazioni: FrazioneTable;
+  enrollment_codes: EnrollmentCodeTable;
+  kiosks: KioskTable;
+  hub_keys: HubKeyTable;
+  requests: RequestTable;
+  protocol_counters: ProtocolCounterTable;
+  sequences: SequenceTable;
+  nonces: NonceTable;
+  rate_limits: RateLimitTable;
+  status_changes: StatusChangeTable;
+  catalogs: CatalogTable;
+  alerts: AlertTable;
+  audit_log: AuditLogTable;
+};
