@@ -13,6 +13,7 @@ import { hubFigures } from './hub';
 import { printerFigures } from './printer';
 import { readerFigures } from './readers';
 import { storeFigures } from './store';
+import { syncFigures } from './sync';
 import { bundleFigures, startupFigures, tapFigures } from './ui';
 import type { BenchContext, FigureGroup } from './ui';
 
@@ -24,6 +25,7 @@ const GROUPS: readonly FigureGroup[] = [
   printerFigures,
   readerFigures,
   hubFigures,
+  syncFigures,
 ];
 const RESULTS_FILE = join(ROOT, 'bench', 'results.json');
 

@@ -117,6 +117,15 @@ export const migrations: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 4,
+    name: 'outbox in queue order',
+    up: (db) => {
+      // The push loop claims the oldest pending rows; without this index every claim
+      // scanned and sorted the kiosk's whole history of submissions.
+      db.exec('CREATE INDEX outbox_queue_order ON outbox (enqueued_at, submission_id);');
+    },
+  },
 ];
 
 export const LATEST_VERSION = migrations.reduce((v, m) => Math.max(v, m.version), 0);

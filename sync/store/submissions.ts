@@ -235,7 +235,7 @@ export function claimBatch(db: Database, { max, now }: { max: number; now: Date 
     const rows = prepared(
       db,
       `SELECT s.id, s.receipt_code, s.kind, s.service, s.locale, s.created_at, s.public_json, s.sealed, s.attempts
-       FROM outbox o JOIN submissions s ON s.id = o.submission_id
+       FROM outbox o CROSS JOIN submissions s ON s.id = o.submission_id -- CROSS JOIN: walk the small outbox, not the history
        WHERE s.state = 'queued' AND o.next_attempt_at <= ?
        ORDER BY o.enqueued_at, o.submission_id
        LIMIT ?`,
@@ -399,7 +399,7 @@ export function queueStats(db: Database, now: Date): QueueStats {
   const pending = prepared(
     db,
     `SELECT s.state, COUNT(*) AS n, MIN(o.enqueued_at) AS oldest
-     FROM outbox o JOIN submissions s ON s.id = o.submission_id GROUP BY s.state`,
+     FROM outbox o CROSS JOIN submissions s ON s.id = o.submission_id GROUP BY s.state`,
   ).all() as Array<{ state: SubmissionState; n: number; oldest: number }>;
   const final = prepared(
     db,

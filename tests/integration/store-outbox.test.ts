@@ -469,4 +469,25 @@ describe('migration 3', () => {
     expect(getSubmission(db, id)?.state).toBe('queued');
     expect(db.pragma('foreign_key_check')).toEqual([]);
   });
+
+  it('upgrades a version-3 database with queued requests to the queue-order index, claiming them oldest first', () => {
+    const path = tempDb();
+    const old = new Database(path);
+    old.pragma('journal_mode = WAL');
+    migrate(old, 3);
+    const first = createSubmission(old, request({ now: at(0) }));
+    const second = createSubmission(old, request({ now: at(1000) }));
+    old.close();
+
+    const { db } = open(path);
+    expect(db.pragma('user_version', { simple: true })).toBe(4);
+    const plan = db
+      .prepare(
+        `EXPLAIN QUERY PLAN SELECT s.id FROM outbox o CROSS JOIN submissions s ON s.id = o.submission_id
+         WHERE s.state = 'queued' ORDER BY o.enqueued_at, o.submission_id`,
+      )
+      .all() as Array<{ detail: string }>;
+    expect(plan.map((p) => p.detail).join(' | ')).toContain('outbox_queue_order');
+    expect(claimBatch(db, { max: 10, now: at(2000) }).map((i) => i.id)).toEqual([first.id, second.id]);
+  });
 });
