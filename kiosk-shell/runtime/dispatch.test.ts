@@ -5,6 +5,7 @@ import type { Info, KioskDescription } from '../api/contract';
 import { ApiFailure, createDispatcher } from './dispatch';
 import type { Handlers } from './dispatch';
 import { createLogger } from './log';
+import { NOT_SYNCING } from './sync';
 
 const info: Info = { offices: [], nearestStaffedId: null, contacts: [], exampleData: false };
 
@@ -30,16 +31,7 @@ function setup(overrides: Partial<Handlers> = {}) {
       throw new ApiFailure('NOT_CONFIGURED', 'no devices in this test');
     },
     'devices.lastReads': () => [],
-    'sync.status': () => ({
-      enrolled: false,
-      online: false,
-      lastPushAt: null,
-      lastPullAt: null,
-      lastError: null,
-      queued: 0,
-      oldestQueuedAt: null,
-      nextAttemptAt: null,
-    }),
+    'sync.status': () => NOT_SYNCING,
     ...overrides,
   };
   return { dispatch: createDispatcher(handlers, log), lines };

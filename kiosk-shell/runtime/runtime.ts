@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import type { EventFrame, EventName, EventPayload, KioskStatus, SyncState } from '../api/contract';
+import type { EventFrame, EventName, EventPayload, KioskStatus } from '../api/contract';
 import { closeStore, openStore } from '../../sync/store/db';
 import type { Store } from '../../sync/store/db';
 import { seedInfo } from '../../sync/store/info';
@@ -10,7 +10,7 @@ import type { DeviceManager } from './devices';
 import { createDispatcher } from './dispatch';
 import type { Dispatch } from './dispatch';
 import { createHandlers } from './handlers';
-import { createSyncManager } from './sync';
+import { NOT_SYNCING, createSyncManager } from './sync';
 import type { SyncManager } from './sync';
 import type { Logger } from './log';
 import { startBrowserServer } from './server';
@@ -40,17 +40,6 @@ export type RuntimeOptions = {
 };
 
 export const STORE_FILE = 'sportello.db';
-
-const NOT_SYNCING: SyncState = {
-  enrolled: false,
-  online: false,
-  lastPushAt: null,
-  lastPullAt: null,
-  lastError: null,
-  queued: 0,
-  oldestQueuedAt: null,
-  nextAttemptAt: null,
-};
 
 /** Composition root: store, handlers and (in browser mode) the server. */
 export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {

@@ -14,6 +14,18 @@ import type { Logger } from './log';
 
 export const APP_VERSION = '0.1.0';
 
+/** The sync state of a kiosk that is not enrolled (or not syncing at all). */
+export const NOT_SYNCING: SyncState = {
+  enrolled: false,
+  online: false,
+  lastPushAt: null,
+  lastPullAt: null,
+  lastError: null,
+  queued: 0,
+  oldestQueuedAt: null,
+  nextAttemptAt: null,
+};
+
 export type SyncManager = {
   status(): SyncState;
   onStatus(listener: (status: SyncState) => void): () => void;
@@ -73,7 +85,7 @@ export function createSyncManager(opts: {
   const identity = loadOrCreateIdentity(opts.dataDir);
   const listeners = new Set<(s: SyncState) => void>();
   let client: SyncClient | null = null;
-  let state = toState(false, null);
+  let state = NOT_SYNCING;
 
   const publish = (next: SyncState) => {
     if (JSON.stringify(next) === JSON.stringify(state)) return;
