@@ -26,7 +26,7 @@ async function boot(opts: { dataDir?: string; token?: string } = {}): Promise<Ru
   const uiDir = tempDir('sportello-ui-');
   writeFileSync(join(uiDir, 'index.html'), '<!doctype html><title>ui</title>');
   mkdirSync(join(uiDir, 'assets'));
-  writeFileSync(join(uiDir, 'assets', 'app.js'), 'console.log(1)');
+  writeFileSync(join(uiDir, 'assets', 'app.js'), 'export {};');
   const config = parseConfig(JSON.parse(readFileSync(DEFAULT_CONFIG, 'utf8')), 'demo', { SPORTELLO_DATA_DIR: dataDir });
   const token = opts.token ?? 'test-token-0123456789';
   const runtime = await startRuntime({ config, log: createLogger({ level: 'silent' }), browser: { uiDir, token } });
