@@ -18,7 +18,6 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { buildSync } from 'esbuild';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHub } from '../../server/hub';
@@ -28,6 +27,7 @@ import type { TestSchema } from '../../server/testing/postgres';
 import { enroll } from '../../sync/client';
 import { loadOrCreateIdentity } from '../../sync/crypto/identity';
 import { closeStore, openStore } from '../../sync/store/db';
+import { bundleChild, seeded } from './child';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const KILLS = 100;
@@ -38,34 +38,11 @@ let child = '';
 
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'sportello-runtime-kill-'));
-  child = join(dir, 'kiosk-runtime.cjs');
-  // Bundled once: under tsx every start would cost half a second, 100 starts most of the budget.
-  buildSync({
-    entryPoints: [join(ROOT, 'tests', 'faults', 'kiosk-runtime.ts')],
-    outfile: child,
-    bundle: true,
-    platform: 'node',
-    format: 'cjs',
-    target: 'node20',
-    external: ['better-sqlite3'],
-    logLevel: 'error',
-  });
+  child = bundleChild(join(ROOT, 'tests', 'faults', 'kiosk-runtime.ts'), dir, 'kiosk-runtime.cjs');
 });
 afterAll(() => {
   if (dir !== '') rmSync(dir, { recursive: true, force: true });
 });
-
-/** mulberry32: a seeded generator, so a failing run's kill times can be replayed. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type Run = { lines: string[]; signal: NodeJS.Signals | null; code: number | null; stderr: string; ready: boolean };
 

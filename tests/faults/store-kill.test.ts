@@ -3,9 +3,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { buildSync } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closeStore, openStore } from '../../sync/store/db';
+import { bundleChild, seeded } from './child';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const KILLS = 100;
@@ -18,34 +18,11 @@ let writer = '';
 
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'sportello-kill-'));
-  writer = join(dir, 'store-writer.cjs');
-  // Precompiled once: under tsx every start would cost half a second, 100 starts most of the budget.
-  buildSync({
-    entryPoints: [join(ROOT, 'tests', 'faults', 'store-writer.ts')],
-    outfile: writer,
-    bundle: true,
-    platform: 'node',
-    format: 'cjs',
-    target: 'node20',
-    external: ['better-sqlite3'],
-    logLevel: 'error',
-  });
+  writer = bundleChild(join(ROOT, 'tests', 'faults', 'store-writer.ts'), dir, 'store-writer.cjs');
 });
 afterAll(() => {
   if (dir !== '') rmSync(dir, { recursive: true, force: true });
 });
-
-/** mulberry32: a seeded generator, so a failing run can be replayed with STORE_KILL_SEED. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type Round = { lines: string[]; signal: NodeJS.Signals | null; code: number | null; stderr: string; readyMs: number };
 
