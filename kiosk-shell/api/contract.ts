@@ -35,6 +35,11 @@ export const ERROR_CODES = [
   'DEVICE_TIMEOUT',
   'DEVICE_ERROR',
   'NOT_CONFIGURED',
+  // Services.
+  /** The kiosk cannot take this request now (not enrolled with the hub yet, or the service is off). */
+  'SERVICE_UNAVAILABLE',
+  /** The kiosk's disk is too full to keep one more request safely. */
+  'STORE_FULL',
 ] as const;
 export const ErrorCodeSchema = z.enum(ERROR_CODES);
 export type ErrorCode = z.infer<typeof ErrorCodeSchema>;
@@ -157,6 +162,203 @@ export const LastReadSchema = z.object({
 });
 export type LastRead = z.infer<typeof LastReadSchema>;
 
+// ── Services ────────────────────────────────────────────────────────────────
+
+/** Text in the kiosk's languages as the hub publishes it; Italian is always there and is the fallback. */
+export const LocalizedTextSchema = z.object({
+  it: z.string(),
+  en: z.string().optional(),
+  de: z.string().optional(),
+  fr: z.string().optional(),
+  ar: z.string().optional(),
+});
+export type LocalizedText = z.infer<typeof LocalizedTextSchema>;
+
+/** A codice fiscale as typed or read: 16 characters once normalised (upper case, no spaces). */
+const CodiceFiscaleSchema = z
+  .string()
+  .trim()
+  .toUpperCase()
+  .regex(/^[A-Z0-9]{16}$/);
+
+/**
+ * Who the resident proved to be, as read from a card or typed. A read proves
+ * possession of a card, not identity; the back office decides. It lives in the
+ * renderer's flow until the session ends and leaves the kiosk only sealed.
+ */
+export const IdentitySchema = z.object({
+  source: z.enum(['scanner', 'magstripe', 'mrz', 'typed']),
+  codiceFiscale: CodiceFiscaleSchema.nullable(),
+  surname: z.string().max(100).nullable(),
+  givenNames: z.string().max(100).nullable(),
+  /** ISO date, from an MRZ only. */
+  birthDate: z.string().max(10).nullable(),
+  /** The identity document presented to the MRZ reader, when one was. */
+  document: z
+    .object({
+      kind: z.enum(['CIE', 'idCard', 'passport']),
+      number: z.string().max(20),
+      issuingState: z.string().max(3),
+      expiryDate: z.string().max(10),
+    })
+    .nullable(),
+});
+export type Identity = z.infer<typeof IdentitySchema>;
+
+/** Why a card or a code could not be used, as the UI explains it to a resident. */
+export const READ_PROBLEMS = [
+  'unreadable', // the bytes could not be read: try again, more slowly
+  'cf-check-char', // a codice fiscale whose check character is wrong
+  'cf-malformed',
+  'expired', // the document's expiry date has passed
+  'not-a-card', // something was read, but not a card or receipt we know
+] as const;
+export const ReadProblemSchema = z.enum(READ_PROBLEMS);
+export type ReadProblem = z.infer<typeof ReadProblemSchema>;
+
+/**
+ * What a reader just read (the `reader.read` event). Sent to the renderer
+ * only; never logged. A flow that is not waiting for a card ignores it.
+ */
+export const ReaderReadSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('identity'), reader: z.enum(['scanner', 'magstripe', 'mrz']), identity: IdentitySchema }),
+  z.object({
+    kind: z.literal('receipt'),
+    reader: z.literal('scanner'),
+    requestCode: z.string(),
+    pickupSecret: z.string().nullable(),
+  }),
+  z.object({ kind: z.literal('problem'), reader: z.enum(['scanner', 'magstripe', 'mrz']), problem: ReadProblemSchema }),
+]);
+export type ReaderRead = z.infer<typeof ReaderReadSchema>;
+
+/** Why a certificate is asked on carta libera (DPR 642/1972, tabella B): the reasons the kiosk offers. */
+export const EXEMPTION_REASONS = [
+  'pension', // art. 9: pensioni e assegni
+  'familyAllowance', // art. 9: assegni familiari
+  'school', // art. 11: iscrizione scolastica, borse di studio
+  'legalProceedings', // art. 3: atti del processo; separazione e divorzio (L. 74/1987 art. 19)
+  'adoption', // art. 13: adozione e affidamento
+  'onlus', // art. 27-bis: ONLUS e associazioni sportive dilettantistiche
+] as const;
+export const ExemptionReasonSchema = z.enum(EXEMPTION_REASONS);
+export type ExemptionReason = z.infer<typeof ExemptionReasonSchema>;
+
+/** The 14-digit identification number printed on a marca da bollo. */
+export const StampNumberSchema = z.string().regex(/^\d{14}$/);
+
+export const CertificateRequestSchema = z.strictObject({
+  kind: z.literal('certificate'),
+  locale: LocaleSchema,
+  /** Code of a certificate type in the cached catalog. */
+  certificateType: z.string().min(1).max(64),
+  identity: IdentitySchema,
+  /** For oneself, or for a member of one's family named here. */
+  subject: z.discriminatedUnion('relation', [
+    z.strictObject({ relation: z.literal('self') }),
+    z.strictObject({
+      relation: z.literal('family'),
+      surname: z.string().trim().min(1).max(100),
+      givenNames: z.string().trim().min(1).max(100),
+    }),
+  ]),
+  stampDuty: z.discriminatedUnion('kind', [
+    z.strictObject({ kind: z.literal('exempt'), reason: ExemptionReasonSchema }),
+    z.strictObject({ kind: z.literal('stamp'), number: StampNumberSchema }),
+  ]),
+  delivery: z.discriminatedUnion('kind', [
+    z.strictObject({ kind: z.literal('kiosk') }),
+    z.strictObject({ kind: z.literal('townHall') }),
+    z.strictObject({ kind: z.literal('email'), address: z.email().max(200) }),
+  ]),
+});
+export type CertificateRequest = z.infer<typeof CertificateRequestSchema>;
+
+export const REPORT_CATEGORIES = ['lighting', 'roads', 'waste', 'greenery', 'water', 'other'] as const;
+export const ReportCategorySchema = z.enum(REPORT_CATEGORIES);
+export type ReportCategory = z.infer<typeof ReportCategorySchema>;
+
+export const ReportRequestSchema = z.strictObject({
+  kind: z.literal('report'),
+  locale: LocaleSchema,
+  category: ReportCategorySchema,
+  place: z.discriminatedUnion('kind', [
+    z.strictObject({ kind: z.literal('street'), streetCode: z.string().min(1).max(32) }),
+    z.strictObject({ kind: z.literal('nearKiosk') }),
+  ]),
+  description: z.string().trim().min(1).max(1000),
+  /** How the office may answer besides the kiosk; null for none. */
+  contact: z
+    .strictObject({
+      email: z.email().max(200).nullable(),
+      phone: z
+        .string()
+        .regex(/^\+?[0-9 ]{6,20}$/)
+        .nullable(),
+    })
+    .nullable(),
+});
+export type ReportRequest = z.infer<typeof ReportRequestSchema>;
+
+export const NewRequestSchema = z.discriminatedUnion('kind', [CertificateRequestSchema, ReportRequestSchema]);
+export type NewRequest = z.infer<typeof NewRequestSchema>;
+
+/** What the printer did with a receipt: printed, or the problem the resident is told about. */
+export const PrintOutcomeSchema = z.object({
+  printed: z.boolean(),
+  problem: z
+    .enum(['PAPER_OUT', 'COVER_OPEN', 'DEVICE_OFFLINE', 'DEVICE_TIMEOUT', 'DEVICE_ERROR', 'NOT_CONFIGURED'])
+    .nullable(),
+});
+export type PrintOutcome = z.infer<typeof PrintOutcomeSchema>;
+
+export const CreatedRequestSchema = z.object({
+  /** The kiosk's request code, printed and shown (8 Crockford characters, e.g. `K7Q2-9FXM` shown grouped). */
+  receiptCode: z.string(),
+  createdAt: z.string(),
+  print: PrintOutcomeSchema,
+});
+export type CreatedRequest = z.infer<typeof CreatedRequestSchema>;
+
+/** The catalog the kiosk last pulled from the hub, shaped for the flows. */
+export const ServicesCatalogSchema = z.object({
+  /** False until the kiosk has pulled a catalog from the hub at least once. */
+  available: z.boolean(),
+  /** When the cached catalog was last written; null when none is. */
+  updatedAt: z.string().nullable(),
+  certificateTypes: z.array(z.object({ code: z.string(), name: LocalizedTextSchema, stampDuty: z.boolean() })),
+  /** Report categories the hub accepts. */
+  reportCategories: z.array(ReportCategorySchema),
+  /** Streets of the stradario: this kiosk's frazione first, then the rest. */
+  streets: z.array(z.object({ code: z.string(), name: z.string(), inThisFrazione: z.boolean() })),
+});
+export type ServicesCatalog = z.infer<typeof ServicesCatalogSchema>;
+
+export const REQUEST_STATUSES = ['in-progress', 'answered', 'ready-for-pickup', 'closed', 'declined'] as const;
+
+export const RequestLookupSchema = z.discriminatedUnion('found', [
+  z.object({ found: z.literal(false) }),
+  z.object({
+    found: z.literal(true),
+    receiptCode: z.string(),
+    kind: z.enum(['certificate', 'report']),
+    /** Certificate type or report category code. */
+    service: z.string(),
+    createdAt: z.string(),
+    /** Where the request stands between this kiosk and the hub. */
+    delivery: z.enum(['waiting', 'delivered', 'refused']),
+    protocolNumber: z.string().nullable(),
+    /** The back office's status as last pulled; null before any. */
+    status: z.enum(REQUEST_STATUSES).nullable(),
+    answer: z.string().nullable(),
+    statusAt: z.string().nullable(),
+    /** When this kiosk last heard from the hub (how old this answer may be); null if never. */
+    lastPullAt: z.string().nullable(),
+    online: z.boolean(),
+  }),
+]);
+export type RequestLookup = z.infer<typeof RequestLookupSchema>;
+
 export const methods = {
   /** Who and where this kiosk is, its languages, and whether it can serve. */
   'kiosk.describe': { input: Empty, output: KioskDescriptionSchema },
@@ -175,6 +377,33 @@ export const methods = {
   'devices.lastReads': { input: Empty, output: z.array(LastReadSchema) },
   /** The queue and the link to the hub (also pushed as the `sync.status` event). */
   'sync.status': { input: Empty, output: SyncStateSchema },
+  /** Checks a typed codice fiscale (shape and check character) before anything else happens. */
+  'identity.checkCodiceFiscale': {
+    input: z.object({ codiceFiscale: z.string().max(40) }).strict(),
+    output: z.discriminatedUnion('ok', [
+      z.object({ ok: z.literal(true), codiceFiscale: z.string() }),
+      z.object({ ok: z.literal(false), problem: z.enum(['cf-malformed', 'cf-check-char']) }),
+    ]),
+  },
+  /** Certificate types, report categories and streets, from the catalog last pulled from the hub. */
+  'services.catalog': { input: Empty, output: ServicesCatalogSchema },
+  /**
+   * Seals the personal data to the hub's key, writes the request and its outbox
+   * row in one transaction, then prints the receipt. Fails with INVALID_INPUT,
+   * SERVICE_UNAVAILABLE or STORE_FULL (nothing written); a printer problem is
+   * not a failure: the request is safe and `print` says what went wrong.
+   */
+  'requests.create': { input: NewRequestSchema, output: CreatedRequestSchema },
+  /** Prints again the receipt of a request made in this session (after paper was refilled). */
+  'requests.reprint': {
+    input: z.object({ receiptCode: z.string().min(1).max(16) }).strict(),
+    output: PrintOutcomeSchema,
+  },
+  /** Where a request stands, by its receipt code (typed or scanned). Nothing personal. */
+  'requests.lookup': {
+    input: z.object({ receiptCode: z.string().min(1).max(16) }).strict(),
+    output: RequestLookupSchema,
+  },
 } as const;
 
 export type Methods = typeof methods;
@@ -186,6 +415,7 @@ export const events = {
   'kiosk.status': KioskStatusSchema,
   'devices.status': DevicesStatusSchema,
   'sync.status': SyncStateSchema,
+  'reader.read': ReaderReadSchema,
 } as const;
 export type Events = typeof events;
 export type EventName = keyof Events;

@@ -32,6 +32,17 @@ function setup(overrides: Partial<Handlers> = {}) {
     },
     'devices.lastReads': () => [],
     'sync.status': () => NOT_SYNCING,
+    'identity.checkCodiceFiscale': () => ({ ok: false, problem: 'cf-malformed' }),
+    'services.catalog': () => {
+      throw new ApiFailure('SERVICE_UNAVAILABLE', 'no catalog in this test');
+    },
+    'requests.create': () => {
+      throw new ApiFailure('SERVICE_UNAVAILABLE', 'no store in this test');
+    },
+    'requests.reprint': () => {
+      throw new ApiFailure('NOT_FOUND', 'no store in this test');
+    },
+    'requests.lookup': () => ({ found: false }),
     ...overrides,
   };
   return { dispatch: createDispatcher(handlers, log), lines };

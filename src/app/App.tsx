@@ -3,8 +3,9 @@ import { useEffect, useMemo } from 'react';
 import { I18nextProvider } from 'react-i18next';
 import { fromPromise } from 'xstate';
 import type { ActorRefFrom } from 'xstate';
-import type { Info, KioskDescription, Result } from '../../kiosk-shell/api/contract';
+import type { Info, KioskDescription } from '../../kiosk-shell/api/contract';
 import type { KioskApi } from '../api/client';
+import { unwrap } from '../api/unwrap';
 import { createI18n, direction } from '../i18n';
 import { infoMachine } from '../machines/info';
 import type { InfoMachine } from '../machines/info';
@@ -17,11 +18,15 @@ import { HomeScreen } from '../screens/HomeScreen';
 import { InfoScreen } from '../screens/InfoScreen';
 import { OutOfServiceScreen } from '../screens/OutOfServiceScreen';
 import { UnreachableScreen } from '../screens/UnreachableScreen';
-
-function unwrap<T>(result: Result<T>): T {
-  if (result.ok) return result.value;
-  throw Object.assign(new Error(result.error.message), { code: result.error.code });
-}
+import { CertificateFlow } from '../screens/certificate/CertificateFlow';
+import { ReportFlow } from '../screens/report/ReportFlow';
+import { StatusFlow } from '../screens/status/StatusFlow';
+import type { CertificateMachine } from '../machines/certificate';
+import type { ReportMachine } from '../machines/report';
+import type { StatusMachine } from '../machines/status';
+import { certificateFlow } from './wire-certificate';
+import { reportFlow } from './wire-report';
+import { statusFlow } from './wire-status';
 
 /** The session machine wired to the kiosk API: every I/O is one of these named actors. */
 export function kioskMachine(api: KioskApi) {
@@ -34,6 +39,9 @@ export function kioskMachine(api: KioskApi) {
       infoFlow: infoMachine.provide({
         actors: { loadInfo: fromPromise<Info>(async () => unwrap(await api.call('info.get', {}))) },
       }),
+      certificateFlow: certificateFlow(api),
+      reportFlow: reportFlow(api),
+      statusFlow: statusFlow(api),
     },
   });
 }
@@ -45,6 +53,15 @@ export function App({ api }: { api: KioskApi }) {
   const { locale, kiosk } = state.context;
 
   useEffect(() => api.on('kiosk.status', (status) => send({ type: 'kiosk.statusChanged', status })), [api, send]);
+
+  // The printer's state decides what the tiles promise ("no receipt: the code will be shown").
+  useEffect(() => {
+    const off = api.on('devices.status', (devices) => send({ type: 'printer.changed', printer: devices.printer }));
+    void api.call('devices.status', {}).then((r) => {
+      if (r.ok) send({ type: 'printer.changed', printer: r.value.printer });
+    });
+    return off;
+  }, [api, send]);
 
   useEffect(() => {
     void i18n.changeLanguage(locale);
@@ -80,8 +97,17 @@ export function App({ api }: { api: KioskApi }) {
   } else if (state.matches({ active: { screen: 'info' } })) {
     const infoRef = state.children.info as ActorRefFrom<InfoMachine> | undefined;
     screen = infoRef ? <InfoScreen kiosk={kiosk} infoRef={infoRef} send={send} /> : null;
+  } else if (state.matches({ active: { screen: 'certificate' } })) {
+    const flowRef = state.children.flow as ActorRefFrom<CertificateMachine> | undefined;
+    screen = flowRef ? <CertificateFlow kiosk={kiosk} flowRef={flowRef} send={send} /> : null;
+  } else if (state.matches({ active: { screen: 'report' } })) {
+    const flowRef = state.children.flow as ActorRefFrom<ReportMachine> | undefined;
+    screen = flowRef ? <ReportFlow kiosk={kiosk} flowRef={flowRef} send={send} /> : null;
+  } else if (state.matches({ active: { screen: 'status' } })) {
+    const flowRef = state.children.flow as ActorRefFrom<StatusMachine> | undefined;
+    screen = flowRef ? <StatusFlow kiosk={kiosk} flowRef={flowRef} send={send} /> : null;
   } else {
-    screen = <HomeScreen kiosk={kiosk} send={send} />;
+    screen = <HomeScreen kiosk={kiosk} printer={state.context.printer} send={send} />;
   }
 
   return (

@@ -6,9 +6,45 @@ import de from './locales/de.json';
 import en from './locales/en.json';
 import fr from './locales/fr.json';
 import it from './locales/it.json';
+import certificateAr from './locales/certificate/ar.json';
+import certificateDe from './locales/certificate/de.json';
+import certificateEn from './locales/certificate/en.json';
+import certificateFr from './locales/certificate/fr.json';
+import certificateIt from './locales/certificate/it.json';
+import flowAr from './locales/flow/ar.json';
+import flowDe from './locales/flow/de.json';
+import flowEn from './locales/flow/en.json';
+import flowFr from './locales/flow/fr.json';
+import flowIt from './locales/flow/it.json';
+import identifyAr from './locales/identify/ar.json';
+import identifyDe from './locales/identify/de.json';
+import identifyEn from './locales/identify/en.json';
+import identifyFr from './locales/identify/fr.json';
+import identifyIt from './locales/identify/it.json';
+import reportAr from './locales/report/ar.json';
+import reportDe from './locales/report/de.json';
+import reportEn from './locales/report/en.json';
+import reportFr from './locales/report/fr.json';
+import reportIt from './locales/report/it.json';
+import statusAr from './locales/status/ar.json';
+import statusDe from './locales/status/de.json';
+import statusEn from './locales/status/en.json';
+import statusFr from './locales/status/fr.json';
+import statusIt from './locales/status/it.json';
 
-/** Every locale's strings, bundled: the kiosk is often offline and loads nothing at run time. */
-export const resources = { it, en, de, fr, ar } as const satisfies Record<Locale, unknown>;
+/**
+ * Every locale's strings, bundled: the kiosk is often offline and loads nothing
+ * at run time. Each service keeps its strings in its own file under
+ * `locales/<feature>/`, with its feature name as the top-level key; they are
+ * merged here into one tree per language.
+ */
+export const resources = {
+  it: { ...it, ...flowIt, ...identifyIt, ...certificateIt, ...reportIt, ...statusIt },
+  en: { ...en, ...flowEn, ...identifyEn, ...certificateEn, ...reportEn, ...statusEn },
+  de: { ...de, ...flowDe, ...identifyDe, ...certificateDe, ...reportDe, ...statusDe },
+  fr: { ...fr, ...flowFr, ...identifyFr, ...certificateFr, ...reportFr, ...statusFr },
+  ar: { ...ar, ...flowAr, ...identifyAr, ...certificateAr, ...reportAr, ...statusAr },
+} as const satisfies Record<Locale, unknown>;
 
 export const RTL_LOCALES: ReadonlySet<Locale> = new Set(['ar']);
 

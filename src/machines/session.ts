@@ -3,11 +3,16 @@
  * with the idle watch over every resident screen. Every session ends through
  * `ending`, which wipes the context and tells the runtime (counts only).
  */
-import { assign, fromPromise, setup } from 'xstate';
+import { assign, fromPromise, sendTo, setup } from 'xstate';
+import type { DoneActorEvent } from 'xstate';
 import { infoMachine } from './info';
+import { certificateMachine } from './certificate';
+import { reportMachine } from './report';
+import { statusMachine } from './status';
+import type { FlowInput, FlowOutput, PrinterState } from './flow';
 import type { KioskDescription, KioskStatus, Locale } from '../../kiosk-shell/api/contract';
 
-export type ServiceId = 'info';
+export type ServiceId = 'info' | 'certificate' | 'report' | 'status';
 export type SessionEndReason = 'idle' | 'home' | 'done';
 
 export type SessionContext = {
@@ -18,6 +23,8 @@ export type SessionContext = {
   /** How many times the resident asked for more time in this session. */
   extensions: number;
   endReason: SessionEndReason;
+  /** The printer as last reported by the runtime; not personal, kept across sessions. */
+  printer: PrinterState | null;
 };
 
 export type SessionEvent =
@@ -29,7 +36,8 @@ export type SessionEvent =
   | { type: 'user.acted' }
   | { type: 'idle.moreTimeRequested' }
   | { type: 'idle.finishRequested' }
-  | { type: 'kiosk.statusChanged'; status: KioskStatus };
+  | { type: 'kiosk.statusChanged'; status: KioskStatus }
+  | { type: 'printer.changed'; printer: PrinterState };
 
 export const IDLE_WARNING_SECONDS = 20;
 
@@ -43,6 +51,9 @@ export const sessionMachine = setup({
       throw new Error('describeKiosk must be provided');
     }),
     infoFlow: infoMachine,
+    certificateFlow: certificateMachine,
+    reportFlow: reportMachine,
+    statusFlow: statusMachine,
     reportSessionEnd: fromPromise<void, { reason: SessionEndReason }>(() => {
       throw new Error('reportSessionEnd must be provided');
     }),
@@ -59,6 +70,9 @@ export const sessionMachine = setup({
     isInService: ({ context }) => context.kiosk?.status.inService === true,
     isStatusInService: ({ event }) => event.type === 'kiosk.statusChanged' && event.status.inService,
     isCountdownOver: ({ context }) => context.secondsLeft <= 1,
+    isFlowFinished: ({ event }) => (event as unknown as DoneActorEvent<FlowOutput>).output?.next === 'end',
+    isServiceSelected: ({ event }, service: ServiceId) =>
+      event.type === 'service.selected' && event.service === service,
   },
   actions: {
     assignKiosk: assign({ kiosk: (_, kiosk: KioskDescription) => kiosk }),
@@ -72,6 +86,12 @@ export const sessionMachine = setup({
       locale: ({ event, context }) => (event.type === 'language.selected' ? event.locale : context.locale),
     }),
     startCountdown: assign({ secondsLeft: IDLE_WARNING_SECONDS }),
+    assignPrinter: assign({
+      printer: ({ context, event }) => (event.type === 'printer.changed' ? event.printer : context.printer),
+    }),
+    forwardLocale: sendTo('flow', ({ context }) => ({ type: 'locale.changed' as const, locale: context.locale })),
+    forwardBack: sendTo('flow', { type: 'back' as const }),
+    forwardPrinter: sendTo('flow', ({ context }) => ({ type: 'printer.changed' as const, printer: context.printer! })),
     countDown: assign({ secondsLeft: ({ context }) => context.secondsLeft - 1 }),
     countExtension: assign({ extensions: ({ context }) => context.extensions + 1 }),
     markEndReason: assign({ endReason: (_, reason: SessionEndReason) => reason }),
@@ -91,9 +111,11 @@ export const sessionMachine = setup({
     secondsLeft: IDLE_WARNING_SECONDS,
     extensions: 0,
     endReason: 'home',
+    printer: null,
   },
   initial: 'booting',
   on: {
+    'printer.changed': { actions: 'assignPrinter' },
     'kiosk.statusChanged': [
       { guard: 'isStatusInService', actions: 'assignStatus', target: '.attract' },
       { actions: 'assignStatus', target: '.outOfService' },
@@ -132,13 +154,87 @@ export const sessionMachine = setup({
           states: {
             home: {
               on: {
-                'service.selected': 'info',
+                'service.selected': [
+                  { guard: { type: 'isServiceSelected', params: 'certificate' }, target: 'certificate' },
+                  { guard: { type: 'isServiceSelected', params: 'report' }, target: 'report' },
+                  { guard: { type: 'isServiceSelected', params: 'status' }, target: 'status' },
+                  { target: 'info' },
+                ],
                 'back.requested': { target: '#session.ending', actions: { type: 'markEndReason', params: 'home' } },
               },
             },
             info: {
               invoke: { id: 'info', src: 'infoFlow' },
               on: { 'back.requested': 'home', 'home.requested': 'home' },
+            },
+            certificate: {
+              invoke: {
+                id: 'flow',
+                src: 'certificateFlow',
+                input: ({ context }): FlowInput => ({
+                  kiosk: context.kiosk!,
+                  locale: context.locale,
+                  printer: context.printer,
+                }),
+                onDone: [
+                  { guard: 'isFlowFinished', target: '#session.ending', actions: { type: 'markEndReason', params: 'done' } },
+                  { target: 'home' },
+                ],
+                // A flow that breaks must not strand the resident: back to the tiles.
+                onError: 'home',
+              },
+              on: {
+                'home.requested': 'home',
+                'back.requested': { actions: 'forwardBack' },
+                'language.selected': { actions: ['assignLocale', 'forwardLocale'] },
+                'printer.changed': { actions: ['assignPrinter', 'forwardPrinter'] },
+              },
+            },
+            report: {
+              invoke: {
+                id: 'flow',
+                src: 'reportFlow',
+                input: ({ context }): FlowInput => ({
+                  kiosk: context.kiosk!,
+                  locale: context.locale,
+                  printer: context.printer,
+                }),
+                onDone: [
+                  { guard: 'isFlowFinished', target: '#session.ending', actions: { type: 'markEndReason', params: 'done' } },
+                  { target: 'home' },
+                ],
+                // A flow that breaks must not strand the resident: back to the tiles.
+                onError: 'home',
+              },
+              on: {
+                'home.requested': 'home',
+                'back.requested': { actions: 'forwardBack' },
+                'language.selected': { actions: ['assignLocale', 'forwardLocale'] },
+                'printer.changed': { actions: ['assignPrinter', 'forwardPrinter'] },
+              },
+            },
+            status: {
+              invoke: {
+                id: 'flow',
+                src: 'statusFlow',
+                input: ({ context }): FlowInput => ({
+                  kiosk: context.kiosk!,
+                  locale: context.locale,
+                  printer: context.printer,
+                }),
+                onDone: [
+                  { guard: 'isFlowFinished', target: '#session.ending', actions: { type: 'markEndReason', params: 'done' } },
+                  { target: 'home' },
+                ],
+                // A flow that breaks must not strand the resident: back to the tiles.
+                onError: 'home',
+              },
+              on: {
+                'home.requested': 'home',
+                'back.requested': { actions: 'forwardBack' },
+                'language.selected': { actions: ['assignLocale', 'forwardLocale'] },
+                'printer.changed': { actions: ['assignPrinter', 'forwardPrinter'] },
+              },
             },
           },
         },

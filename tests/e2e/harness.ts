@@ -16,15 +16,11 @@ import { ROOT, UI_DIR } from '../../kiosk-shell/runtime/paths';
 import { STORE_FILE, startRuntime } from '../../kiosk-shell/runtime/runtime';
 import type { Runtime } from '../../kiosk-shell/runtime/runtime';
 import type { Locale } from '../../kiosk-shell/api/contract';
-import ar from '../../src/i18n/locales/ar.json';
-import de from '../../src/i18n/locales/de.json';
-import en from '../../src/i18n/locales/en.json';
-import fr from '../../src/i18n/locales/fr.json';
-import it from '../../src/i18n/locales/it.json';
+import { resources } from '../../src/i18n';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../fixtures/chromium';
 
 /** Every locale's strings, straight from the files the UI bundles. */
-export const STRINGS = { it, en, de, fr, ar } as const satisfies Record<Locale, unknown>;
+export const STRINGS = resources;
 export const LOCALES = ['it', 'en', 'de', 'fr', 'ar'] as const satisfies readonly Locale[];
 
 /** `{{name}}` interpolation, as i18next does it. */
