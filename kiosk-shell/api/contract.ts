@@ -262,7 +262,9 @@ export const CertificateRequestSchema = z.strictObject({
       givenNames: z.string().trim().min(1).max(100),
     }),
   ]),
+  /** `notDue` only for a certificate type the catalog marks as free of stamp duty (the runtime checks). */
   stampDuty: z.discriminatedUnion('kind', [
+    z.strictObject({ kind: z.literal('notDue') }),
     z.strictObject({ kind: z.literal('exempt'), reason: ExemptionReasonSchema }),
     z.strictObject({ kind: z.literal('stamp'), number: StampNumberSchema }),
   ]),

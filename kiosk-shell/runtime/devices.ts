@@ -12,7 +12,12 @@ import type { PrinterHealth } from '../../hardware/printer/service';
 import { createMagstripeService, createMrzService, createScannerService } from '../../hardware/readers/service';
 import { SerialTransport } from '../../hardware/transport/serial';
 import type { TransportState } from '../../hardware/transport/types';
-import type { DeviceState, DevicesStatus, LastRead } from '../api/contract';
+import type { Receipt } from '../../hardware/printer/receipt';
+import type { MrzRead } from '../../hardware/readers/mrz';
+import type { TesseraSanitariaRead } from '../../hardware/readers/magstripe';
+import type { ScanRead } from '../../hardware/readers/scanner';
+import type { Unreadable } from '../../hardware/readers/types';
+import type { DeviceState, DevicesStatus, LastRead, PrintOutcome, ReadProblem, ReaderRead } from '../api/contract';
 import type { Config } from './config';
 import { ApiFailure } from './dispatch';
 import type { Logger } from './log';
@@ -30,6 +35,10 @@ export type DeviceManager = {
   /** Called with the new status whenever any device's state changes. */
   onStatus(listener: (status: DevicesStatus) => void): () => void;
   testPrint(comune: string, now: Date): Promise<{ mm: number }>;
+  /** Prints a resident's receipt; a printer problem is an outcome, not a throw. */
+  printReceipt(receipt: Receipt): Promise<PrintOutcome>;
+  /** Every read of every reader, already validated and shaped for the UI. Personal: never log it. */
+  onRead(listener: (read: ReaderRead) => void): () => void;
   lastReads(): LastRead[];
   close(): Promise<void>;
 };
@@ -58,6 +67,76 @@ function readerState(reader: Reader | null): DeviceState {
     case 'closed':
       return { connection: 'disconnected', problem: 'DEVICE_OFFLINE' };
   }
+}
+
+type ReaderName = 'scanner' | 'magstripe' | 'mrz';
+
+/** What the UI can tell a resident about a failed read; the detail stays in the technician's log. */
+export function readProblem(reason: string): ReadProblem {
+  switch (reason) {
+    case 'cf-check-char':
+    case 'cf-malformed':
+      return reason;
+    case 'pagopa-invalid':
+    case 'receipt-invalid':
+      return 'not-a-card';
+    default:
+      return 'unreadable';
+  }
+}
+
+const noName = { surname: null, givenNames: null, birthDate: null, document: null };
+
+export function scanToRead(scan: ScanRead): ReaderRead {
+  switch (scan.kind) {
+    case 'codiceFiscale':
+      return {
+        kind: 'identity',
+        reader: 'scanner',
+        identity: { source: 'scanner', codiceFiscale: scan.codiceFiscale, ...noName },
+      };
+    case 'receiptQr':
+      return { kind: 'receipt', reader: 'scanner', requestCode: scan.requestCode, pickupSecret: scan.pickupSecret };
+    case 'pagopa':
+    case 'unknown':
+      return { kind: 'problem', reader: 'scanner', problem: 'not-a-card' };
+  }
+}
+
+export function tesseraToRead(card: TesseraSanitariaRead): ReaderRead {
+  return {
+    kind: 'identity',
+    reader: 'magstripe',
+    identity: {
+      ...noName,
+      source: 'magstripe',
+      codiceFiscale: card.codiceFiscale,
+      // Names that do not give the code's letters are a misread or someone else's: keep only the code.
+      surname: card.namesMatchCodiceFiscale ? card.surname : null,
+      givenNames: card.namesMatchCodiceFiscale ? card.givenName : null,
+    },
+  };
+}
+
+export function mrzToRead(mrz: MrzRead): ReaderRead {
+  if (mrz.expired) return { kind: 'problem', reader: 'mrz', problem: 'expired' };
+  return {
+    kind: 'identity',
+    reader: 'mrz',
+    identity: {
+      source: 'mrz',
+      codiceFiscale: null,
+      surname: mrz.surname,
+      givenNames: mrz.givenNames,
+      birthDate: mrz.birthDate,
+      document: {
+        kind: mrz.documentKind,
+        number: mrz.documentNumber,
+        issuingState: mrz.issuingState,
+        expiryDate: mrz.expiryDate,
+      },
+    },
+  };
 }
 
 function printerState(health: PrinterHealth): DeviceState {
@@ -115,6 +194,19 @@ export function createDeviceManager(devices: Config['devices'], log: Logger): De
   printer?.start();
   for (const r of readers) r?.start();
 
+  const readListeners = new Set<(read: ReaderRead) => void>();
+  const deliver = (read: ReaderRead) => {
+    for (const l of readListeners) l(read);
+  };
+  const unreadable = (reader: ReaderName) => (event: Unreadable) =>
+    deliver({ kind: 'problem', reader, problem: readProblem(event.reason) });
+  scanner?.on('read', (scan) => deliver(scanToRead(scan)));
+  scanner?.on('unreadable', unreadable('scanner'));
+  magstripe?.on('read', (card) => deliver(tesseraToRead(card)));
+  magstripe?.on('unreadable', unreadable('magstripe'));
+  mrz?.on('read', (doc) => deliver(mrzToRead(doc)));
+  mrz?.on('unreadable', unreadable('mrz'));
+
   return {
     status,
     onStatus(listener) {
@@ -139,11 +231,31 @@ export function createDeviceManager(devices: Config['devices'], log: Logger): De
         throw err;
       }
     },
+    async printReceipt(receipt) {
+      if (!printer) return { printed: false, problem: 'NOT_CONFIGURED' };
+      try {
+        await printer.print(receipt);
+        return { printed: true, problem: null };
+      } catch (err) {
+        if (err instanceof DeviceError) {
+          deviceLog.warn({ event: 'receipt.print-failed', code: err.code }, 'receipt not printed');
+          return { printed: false, problem: API_CODE[err.code] };
+        }
+        throw err;
+      } finally {
+        changed();
+      }
+    },
+    onRead(listener) {
+      readListeners.add(listener);
+      return () => readListeners.delete(listener);
+    },
     lastReads() {
       return readers.flatMap((r) => r?.lastReads() ?? []).sort((a, b) => b.at - a.at);
     },
     async close() {
       listeners.clear();
+      readListeners.clear();
       await Promise.all([printer?.stop(), ...readers.map((r) => r?.stop())]);
     },
   };

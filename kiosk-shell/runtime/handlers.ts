@@ -8,11 +8,13 @@ import type { DeviceManager } from './devices';
 import { ApiFailure } from './dispatch';
 import type { Handlers } from './dispatch';
 import { distanceM } from './geo';
+import type { RequestService } from './requests';
 
 export type HandlerContext = {
   config: Config;
   db: Database;
   devices: DeviceManager;
+  requests: RequestService;
   sync: () => SyncState;
   status: () => KioskStatus;
   now: () => Date;
@@ -84,13 +86,32 @@ export function createHandlers(ctx: HandlerContext): Handlers {
       };
     },
 
-    'session.ended': ({ reason }) => ({
-      sessions: ctx.status().inService ? recordSessionEnd(db, localDay(ctx.now()), reason) : 0,
-    }),
+    'session.ended': ({ reason }) => {
+      // Whatever the session kept for the resident goes now, whether or not it can be counted.
+      ctx.requests.endSession();
+      return { sessions: ctx.status().inService ? recordSessionEnd(db, localDay(ctx.now()), reason) : 0 };
+    },
 
     'devices.status': () => ctx.devices.status(),
     'devices.testPrint': () => ctx.devices.testPrint(config.comune.name, ctx.now()),
     'devices.lastReads': () => ctx.devices.lastReads(),
     'sync.status': () => ctx.sync(),
+    'identity.checkCodiceFiscale': ({ codiceFiscale }) => ctx.requests.checkCodiceFiscale(codiceFiscale),
+    'services.catalog': () => {
+      requireService();
+      return ctx.requests.catalog();
+    },
+    'requests.create': (request) => {
+      requireService();
+      return ctx.requests.create(request);
+    },
+    'requests.reprint': ({ receiptCode }) => {
+      requireService();
+      return ctx.requests.reprint(receiptCode);
+    },
+    'requests.lookup': ({ receiptCode }) => {
+      requireService();
+      return ctx.requests.lookup(receiptCode);
+    },
   };
 }

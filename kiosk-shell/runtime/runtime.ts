@@ -14,6 +14,7 @@ import { NOT_SYNCING, createSyncManager } from './sync';
 import type { SyncManager } from './sync';
 import type { Logger } from './log';
 import { startBrowserServer } from './server';
+import { createRequestService } from './requests';
 import type { BrowserServer } from './server';
 
 export type Runtime = {
@@ -37,6 +38,8 @@ export type RuntimeOptions = {
   /** Browser mode: serve this built UI folder and the API over a WebSocket. */
   browser?: { uiDir: string; port?: number; host?: string; token?: string };
   now?: () => Date;
+  /** Refuse new requests below this much free disk (bytes); default the store's. */
+  minFreeBytes?: number;
 };
 
 export const STORE_FILE = 'sportello.db';
@@ -89,11 +92,27 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
     : null;
   sync?.onStatus((s) => emit('sync.status', s));
 
+  // Card reads go to the renderer only (they are personal): never to a log, never to the store.
+  devices.onRead((read) => emit('reader.read', read));
+
+  const syncState = () => sync?.status() ?? NOT_SYNCING;
+  const requests = createRequestService({
+    config,
+    db: store.db,
+    devices,
+    sync: syncState,
+    onQueued: () => sync?.notifyQueued(),
+    now,
+    log,
+    ...(opts.minFreeBytes !== undefined && { minFreeBytes: opts.minFreeBytes }),
+  });
+
   const handlers = createHandlers({
     config,
     db: store.db,
     devices,
-    sync: () => sync?.status() ?? NOT_SYNCING,
+    requests,
+    sync: syncState,
     status: () => status,
     now,
   });

@@ -32,36 +32,147 @@ export const DEMO_FRAZIONI = [
  * certificate are exempt (DPR 642/1972, tabella B).
  */
 const CERTIFICATE_TYPES: CatalogBody<'catalog'>['certificateTypes'] = [
-  { code: 'residenza', name: { it: 'Certificato di residenza', en: 'Certificate of residence' }, stampDuty: true },
-  { code: 'stato-di-famiglia', name: { it: 'Stato di famiglia', en: 'Family status' }, stampDuty: true },
-  { code: 'nascita', name: { it: 'Certificato di nascita', en: 'Birth certificate' }, stampDuty: false },
   {
-    code: 'cittadinanza',
-    name: { it: 'Certificato di cittadinanza', en: 'Certificate of citizenship' },
+    code: 'residenza',
+    name: {
+      it: 'Certificato di residenza',
+      en: 'Certificate of residence',
+      de: 'Wohnsitzbescheinigung',
+      fr: 'Certificat de résidence',
+      ar: 'شهادة الإقامة',
+    },
     stampDuty: true,
   },
-  { code: 'esistenza-in-vita', name: { it: 'Certificato di esistenza in vita', en: 'Proof of life' }, stampDuty: true },
+  {
+    code: 'stato-di-famiglia',
+    name: {
+      it: 'Stato di famiglia',
+      en: 'Family status',
+      de: 'Familienstandsbescheinigung',
+      fr: 'Certificat de composition de famille',
+      ar: 'شهادة الحالة العائلية',
+    },
+    stampDuty: true,
+  },
+  {
+    code: 'nascita',
+    name: {
+      it: 'Certificato di nascita',
+      en: 'Birth certificate',
+      de: 'Geburtsurkunde',
+      fr: 'Acte de naissance',
+      ar: 'شهادة الميلاد',
+    },
+    stampDuty: false,
+  },
+  {
+    code: 'cittadinanza',
+    name: {
+      it: 'Certificato di cittadinanza',
+      en: 'Certificate of citizenship',
+      de: 'Staatsangehörigkeitsbescheinigung',
+      fr: 'Certificat de nationalité',
+      ar: 'شهادة الجنسية',
+    },
+    stampDuty: true,
+  },
+  {
+    code: 'esistenza-in-vita',
+    name: {
+      it: 'Certificato di esistenza in vita',
+      en: 'Proof of life',
+      de: 'Lebensbescheinigung',
+      fr: 'Certificat de vie',
+      ar: 'شهادة إثبات الحياة',
+    },
+    stampDuty: true,
+  },
   {
     code: 'stato-civile',
-    name: { it: 'Certificato di stato civile', en: 'Civil status certificate' },
+    name: {
+      it: 'Certificato di stato civile',
+      en: 'Civil status certificate',
+      de: 'Personenstandsbescheinigung',
+      fr: "Certificat d'état civil",
+      ar: 'شهادة الحالة المدنية',
+    },
     stampDuty: true,
   },
 ].map((c) => ({ ...c, enabled: true }));
 
+/** Report services: the kiosk maps its six categories onto these codes (kiosk-shell/runtime/requests.ts). */
 const SERVICES: CatalogBody<'catalog'>['services'] = [
   ...CERTIFICATE_TYPES.map((c) => ({ code: c.code, kind: 'certificate' as const, title: c.name, enabled: true })),
-  { code: 'segnalazione-strade', kind: 'report', title: { it: 'Strade e marciapiedi', en: 'Roads and pavements' } },
+  {
+    code: 'segnalazione-strade',
+    kind: 'report',
+    title: {
+      it: 'Strade e marciapiedi',
+      en: 'Roads and pavements',
+      de: 'Straßen und Gehwege',
+      fr: 'Routes et trottoirs',
+      ar: 'الطرق والأرصفة',
+    },
+  },
   {
     code: 'segnalazione-illuminazione',
     kind: 'report',
-    title: { it: 'Illuminazione pubblica', en: 'Street lighting' },
+    title: {
+      it: 'Illuminazione pubblica',
+      en: 'Street lighting',
+      de: 'Straßenbeleuchtung',
+      fr: 'Éclairage public',
+      ar: 'الإنارة العامة',
+    },
   },
-  { code: 'segnalazione-rifiuti', kind: 'report', title: { it: 'Rifiuti e pulizia', en: 'Waste and cleaning' } },
-  { code: 'segnalazione-verde', kind: 'report', title: { it: 'Verde pubblico', en: 'Parks and greenery' } },
+  {
+    code: 'segnalazione-rifiuti',
+    kind: 'report',
+    title: {
+      it: 'Rifiuti e pulizia',
+      en: 'Waste and cleaning',
+      de: 'Abfall und Reinigung',
+      fr: 'Déchets et propreté',
+      ar: 'النفايات والنظافة',
+    },
+  },
+  {
+    code: 'segnalazione-verde',
+    kind: 'report',
+    title: {
+      it: 'Verde pubblico',
+      en: 'Parks and greenery',
+      de: 'Grünanlagen',
+      fr: 'Espaces verts',
+      ar: 'المساحات الخضراء',
+    },
+  },
+  {
+    code: 'segnalazione-acqua',
+    kind: 'report',
+    title: {
+      it: 'Acqua e fognature',
+      en: 'Water and sewers',
+      de: 'Wasser und Kanalisation',
+      fr: 'Eau et égouts',
+      ar: 'المياه والصرف الصحي',
+    },
+  },
+  {
+    code: 'segnalazione-altro',
+    kind: 'report',
+    title: { it: 'Altro', en: 'Other', de: 'Sonstiges', fr: 'Autre', ar: 'أخرى' },
+  },
   {
     code: 'richiesta-informazioni',
     kind: 'info-request',
-    title: { it: 'Richiesta di informazioni', en: 'Ask a question' },
+    title: {
+      it: 'Richiesta di informazioni',
+      en: 'Ask a question',
+      de: 'Eine Frage stellen',
+      fr: 'Poser une question',
+      ar: 'طرح سؤال',
+    },
   },
 ].map((s) => ({ ...s, enabled: true }) as CatalogBody<'catalog'>['services'][number]);
 

@@ -7,3 +7,4 @@ export * from './push';
 export * from './pull';
 export * from './heartbeat';
 export * from './endpoints';
+export * from './content';

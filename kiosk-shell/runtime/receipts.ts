@@ -1,0 +1,98 @@
+/**
+ * The receipt every service prints: one layout, in the resident's language.
+ * Comune header, service, request code, date and time, what happens next, and
+ * a QR (`SPORTELLO:1:<code>[:<pickup secret>]`) that this kiosk's scanner reads
+ * back at "Stato pratica" and "Ritiro documenti".
+ *
+ * Nothing personal is printed in clear: no names, no codice fiscale, no e-mail.
+ * The printer speaks PC858, which has no Arabic letters: a resident who chose
+ * Arabic gets the receipt in English (the screen still shows everything in Arabic).
+ */
+import { formatReceiptQr } from '../../hardware/readers/receipt-qr';
+import type { Receipt, ReceiptRow } from '../../hardware/printer/receipt';
+import type { Locale, NewRequest } from '../api/contract';
+import de from './receipt-text/de.json';
+import en from './receipt-text/en.json';
+import fr from './receipt-text/fr.json';
+import it from './receipt-text/it.json';
+
+export const RECEIPT_TEXT = { it, en, de, fr } as const;
+export type ReceiptLocale = keyof typeof RECEIPT_TEXT;
+type Strings = (typeof RECEIPT_TEXT)['it']['receipt'];
+
+/** The language a receipt is printed in: the resident's, unless the printer cannot print its script. */
+export function receiptLocale(locale: Locale): ReceiptLocale {
+  return locale === 'ar' ? 'en' : locale;
+}
+
+function fill(template: string, values: Record<string, string>): string {
+  return template.replace(/\{\{(\w+)\}\}/g, (_, key: string) => values[key] ?? '');
+}
+
+/** `27/11/2026 21:14` in the comune's time zone, the same in every language (and PC858-safe). */
+export function receiptDateTime(at: Date, timeZone = 'Europe/Rome'): string {
+  const parts = new Intl.DateTimeFormat('en-GB', {
+    timeZone,
+    day: '2-digit',
+    month: '2-digit',
+    year: 'numeric',
+    hour: '2-digit',
+    minute: '2-digit',
+    hourCycle: 'h23',
+  }).formatToParts(at);
+  const part = (type: Intl.DateTimeFormatPartTypes) => parts.find((p) => p.type === type)?.value ?? '';
+  return `${part('day')}/${part('month')}/${part('year')} ${part('hour')}:${part('minute')}`;
+}
+
+export type ReceiptContext = {
+  comune: string;
+  frazione: string;
+  /** The code as printed, grouped (`7KQ3-9MXD`). */
+  receiptCode: string;
+  createdAt: Date;
+  /** Name of the requested certificate type in the receipt's language (certificates only). */
+  certificateName: string | null;
+  /** Name of the street reported (reports only, when one was chosen). */
+  streetName: string | null;
+  /** Present only on receipts that can collect a document at this kiosk. */
+  pickupSecret: string | null;
+};
+
+/** The receipt of a request already committed to the store. */
+export function buildReceipt(request: NewRequest, ctx: ReceiptContext): Receipt {
+  const s: Strings = RECEIPT_TEXT[receiptLocale(request.locale)].receipt;
+  const rows: ReceiptRow[] = [
+    { label: s.code, value: ctx.receiptCode },
+    { label: s.date, value: receiptDateTime(ctx.createdAt) },
+    { label: s.kiosk, value: ctx.frazione },
+  ];
+  const lines: string[] = [];
+  let title: string;
+  if (request.kind === 'certificate') {
+    title = ctx.certificateName ?? request.certificateType;
+    rows.push({ label: s.subject, value: request.subject.relation === 'self' ? s.self : s.family });
+    const duty = request.stampDuty.kind;
+    rows.push({ label: s.stampDuty, value: duty === 'notDue' ? s.notDue : duty === 'exempt' ? s.exempt : s.stamp });
+    const delivery = request.delivery.kind;
+    rows.push({
+      label: s.delivery,
+      value: delivery === 'kiosk' ? s.deliveryKiosk : delivery === 'townHall' ? s.deliveryTownHall : s.deliveryEmail,
+    });
+    lines.push(delivery === 'kiosk' ? s.nextKiosk : delivery === 'townHall' ? s.nextTownHall : s.nextEmail);
+  } else {
+    title = s.reportTitle;
+    rows.push({ label: s.category, value: s.categories[request.category] });
+    rows.push({ label: s.place, value: request.place.kind === 'nearKiosk' ? s.nearKiosk : (ctx.streetName ?? '') });
+    lines.push(s.nextReport);
+  }
+  lines.push(s.status);
+  return {
+    header: { comune: fill(s.comune, { name: ctx.comune }) },
+    title,
+    lines,
+    rows,
+    qr: formatReceiptQr({ requestCode: ctx.receiptCode, pickupSecret: ctx.pickupSecret }),
+    ...(ctx.pickupSecret !== null && { footer: [s.keep] }),
+    cut: true,
+  };
+}

@@ -1,0 +1,320 @@
+/**
+ * Resident requests through the real runtime: virtual devices on PTYs, a hub
+ * on an ephemeral port, the kiosk store on disk. What the kiosk API promises:
+ * validate, seal, write durably, print only after, deliver exactly once, and
+ * never keep personal data readable.
+ */
+import Database from 'better-sqlite3';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startVirtualDevices } from '../../hardware/sim/devices';
+import type { VirtualDevices } from '../../hardware/sim/devices';
+import type { ReaderRead, ResponseFrame } from '../../kiosk-shell/api/contract';
+import { parseConfig } from '../../kiosk-shell/runtime/config';
+import { createLogger } from '../../kiosk-shell/runtime/log';
+import { DEFAULT_CONFIG } from '../../kiosk-shell/runtime/paths';
+import { STORE_FILE, startRuntime } from '../../kiosk-shell/runtime/runtime';
+import type { Runtime } from '../../kiosk-shell/runtime/runtime';
+import { startHub } from '../../server/hub';
+import type { RunningHub } from '../../server/hub';
+import { HUB_DB_FILE } from '../../server/db/open';
+import { open } from '../../sync/crypto/seal';
+import { SealedContentSchema } from '../../sync/protocol';
+
+const CF = 'RSSMRA85T10A562S';
+const CF_WRONG_CHECK = 'RSSMRA85T10A562T';
+const IDENTITY = {
+  source: 'scanner' as const,
+  codiceFiscale: CF,
+  surname: null,
+  givenNames: null,
+  birthDate: null,
+  document: null,
+};
+const SELF_AT_KIOSK = {
+  kind: 'certificate',
+  locale: 'it',
+  certificateType: 'residenza',
+  identity: IDENTITY,
+  subject: { relation: 'self' },
+  stampDuty: { kind: 'exempt', reason: 'pension' },
+  delivery: { kind: 'kiosk' },
+} as const;
+
+const dirs: string[] = [];
+let hub: RunningHub;
+let sims: VirtualDevices;
+let runtime: Runtime;
+const reads: ReaderRead[] = [];
+
+function tempDir(prefix: string): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  dirs.push(dir);
+  return dir;
+}
+
+async function call(rt: Runtime, method: string, input: unknown = {}): Promise<ResponseFrame['result']> {
+  return (await rt.dispatch(JSON.stringify({ id: 1, method, input }))).result;
+}
+
+async function value<T = Record<string, unknown>>(method: string, input: unknown = {}): Promise<T> {
+  const result = await call(runtime, method, input);
+  if (!result.ok) throw new Error(`${method} failed: ${result.error.code} ${result.error.message}`);
+  return result.value as T;
+}
+
+async function until<T>(
+  probe: () => T | null | undefined | false | Promise<T | null | undefined | false>,
+  what: string,
+  timeoutMs = 8000,
+): Promise<T> {
+  const started = Date.now();
+  for (;;) {
+    const v = await probe();
+    if (v) return v;
+    if (Date.now() - started > timeoutMs) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+function demoConfig(dataDir: string, hubUrl: string) {
+  const base = parseConfig(JSON.parse(readFileSync(DEFAULT_CONFIG, 'utf8')), 'demo', { SPORTELLO_DATA_DIR: dataDir });
+  return { ...base, hub: { url: hubUrl } };
+}
+
+beforeAll(async () => {
+  hub = await startHub({ dataDir: tempDir('sportello-req-hub-') });
+  const dataDir = tempDir('sportello-req-kiosk-');
+  sims = await startVirtualDevices(dataDir);
+  const { printer, scanner, magstripe, mrz } = sims.paths;
+  runtime = await startRuntime({
+    config: { ...demoConfig(dataDir, hub.url), devices: { printer, barcode: scanner, magstripe, mrz } },
+    log: createLogger({ level: 'silent' }),
+  });
+  runtime.onEvent((frame) => {
+    if (frame.event === 'reader.read') reads.push(frame.payload as ReaderRead);
+  });
+  await runtime.sync!.enroll(await hub.admin.createEnrollmentCode({ istat: '011011', frazione: 'colombiera' }));
+  await until(async () => (await value<{ available: boolean }>('services.catalog')).available, 'the catalog');
+  await until(() => runtime.devices.status().printer.connection === 'connected', 'the printer');
+}, 30_000);
+
+afterAll(async () => {
+  await runtime?.close();
+  await sims?.close();
+  await hub?.close();
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+});
+
+describe('identification on the kiosk', () => {
+  it('checks a typed codice fiscale, check character included', async () => {
+    expect(await value('identity.checkCodiceFiscale', { codiceFiscale: ' rssmra85t10a562s ' })).toEqual({
+      ok: true,
+      codiceFiscale: CF,
+    });
+    expect(await value('identity.checkCodiceFiscale', { codiceFiscale: CF_WRONG_CHECK })).toEqual({
+      ok: false,
+      problem: 'cf-check-char',
+    });
+    expect(await value('identity.checkCodiceFiscale', { codiceFiscale: 'MARIO' })).toEqual({
+      ok: false,
+      problem: 'cf-malformed',
+    });
+  });
+
+  it('turns card reads into identities, and bad reads into problems a resident can act on', async () => {
+    reads.length = 0;
+    await sims.commands.scan([CF]);
+    await sims.commands.scan([CF_WRONG_CHECK]);
+    await sims.commands.scan(['SPORTELLO:1:7KQ3-9MXD']);
+    await until(() => reads.length >= 3, 'three reads');
+    expect(reads[0]).toMatchObject({ kind: 'identity', reader: 'scanner', identity: { codiceFiscale: CF } });
+    expect(reads[1]).toEqual({ kind: 'problem', reader: 'scanner', problem: 'cf-check-char' });
+    expect(reads[2]).toEqual({ kind: 'receipt', reader: 'scanner', requestCode: '7KQ3-9MXD', pickupSecret: null });
+  });
+});
+
+describe('requests', () => {
+  it('offers the catalog pulled from the hub: certificate types, report categories, streets of this frazione first', async () => {
+    const catalog = await value<{
+      certificateTypes: Array<{ code: string; stampDuty: boolean }>;
+      reportCategories: string[];
+      streets: Array<{ name: string; inThisFrazione: boolean }>;
+    }>('services.catalog');
+    expect(catalog.certificateTypes.map((c) => c.code)).toContain('residenza');
+    expect(catalog.reportCategories).toEqual(['lighting', 'roads', 'waste', 'greenery', 'water', 'other']);
+    expect(catalog.streets[0]?.inThisFrazione).toBe(true);
+    expect(catalog.streets.some((s) => !s.inThisFrazione)).toBe(true);
+  });
+
+  it('writes a certificate request, prints its receipt, and the hub stores it exactly once', async () => {
+    const before = sims.printer.receipts().length;
+    const created = await value<{ receiptCode: string; print: { printed: boolean } }>('requests.create', SELF_AT_KIOSK);
+    expect(created.receiptCode).toMatch(/^[0-9A-Z]{4}-[0-9A-Z]{4}$/);
+    expect(created.print).toEqual({ printed: true, problem: null });
+
+    const receipt = await until(() => sims.printer.receipts()[before], 'the receipt');
+    expect(receipt.text).toContain('Certificato di residenza');
+    expect(receipt.text).toContain(created.receiptCode);
+    expect(receipt.text).toContain('Ritiro a questo sportello');
+    expect(receipt.text).not.toContain(CF);
+    // The QR carries the code and the pickup secret; the scanner reads it back as a receipt.
+    const qr = receipt.qr[0] ?? '';
+    expect(qr).toMatch(new RegExp(`^SPORTELLO:1:${created.receiptCode}:[A-Za-z0-9_-]{32}$`));
+
+    await runtime.sync!.syncNow();
+    const lookup = await until(async () => {
+      const l = await value<{ delivery: string; protocolNumber: string | null }>('requests.lookup', {
+        receiptCode: created.receiptCode.toLowerCase().replace('-', ' '),
+      });
+      return l.delivery === 'delivered' ? l : null;
+    }, 'delivery to the hub');
+    expect(lookup.protocolNumber).toMatch(/^C240-\d{4}-\d{6}$/);
+    const stored = (await hub.admin.listRequests()).filter((r) => r.protocolNumber === lookup.protocolNumber);
+    expect(stored).toHaveLength(1);
+    expect(stored[0]).toMatchObject({ kind: 'certificate', service: 'residenza', frazione: 'colombiera' });
+
+    // The hub opens what the kiosk sealed; the pickup secret inside is the one in the QR.
+    const hubDb = new Database(join(dirs[0]!, HUB_DB_FILE), { readonly: true });
+    try {
+      const key = hubDb.prepare('SELECT encryption_private FROM hub_keys').get() as { encryption_private: string };
+      const row = hubDb
+        .prepare('SELECT id, sealed FROM requests WHERE protocol_number = ?')
+        .get(lookup.protocolNumber) as {
+        id: string;
+        sealed: Buffer;
+      };
+      const content = SealedContentSchema.parse(
+        JSON.parse(new TextDecoder().decode(await open(key.encryption_private, row.sealed, row.id))),
+      );
+      expect(content).toMatchObject({
+        kind: 'certificate',
+        applicant: { codiceFiscale: CF },
+        delivery: { kind: 'kiosk' },
+      });
+      expect(qr.endsWith(`:${content.kind === 'certificate' ? content.pickupSecret : ''}`)).toBe(true);
+    } finally {
+      hubDb.close();
+    }
+  });
+
+  it('shows the back office answer at the kiosk after the next pull', async () => {
+    const created = await value<{ receiptCode: string }>('requests.create', {
+      kind: 'report',
+      locale: 'en',
+      category: 'lighting',
+      place: { kind: 'nearKiosk' },
+      description: 'The lamp at the bus stop is off',
+      contact: null,
+    });
+    await runtime.sync!.syncNow();
+    const delivered = await until(async () => {
+      const l = await value<{ delivery: string; protocolNumber: string }>('requests.lookup', {
+        receiptCode: created.receiptCode,
+      });
+      return l.delivery === 'delivered' ? l : null;
+    }, 'delivery');
+    const [request] = (await hub.admin.listRequests()).filter((r) => r.protocolNumber === delivered.protocolNumber);
+    await hub.admin.addStatusChange(request!.id, 'answered', 'Repaired on Monday');
+    await runtime.sync!.syncNow();
+    const answered = await until(async () => {
+      const l = await value<{ status: string | null; answer: string | null; lastPullAt: string | null }>(
+        'requests.lookup',
+        {
+          receiptCode: created.receiptCode,
+        },
+      );
+      return l.status === 'answered' ? l : null;
+    }, 'the answer');
+    expect(answered).toMatchObject({ kind: 'report', service: 'lighting', answer: 'Repaired on Monday', online: true });
+    expect(answered.lastPullAt).not.toBeNull();
+    expect(await value('requests.lookup', { receiptCode: 'ZZZZ-ZZZZ' })).toEqual({ found: false });
+  });
+
+  it('refuses what the catalog or the rules do not allow, and writes nothing', async () => {
+    const count = () => (runtime.store.db.prepare('SELECT COUNT(*) AS n FROM submissions').get() as { n: number }).n;
+    const before = count();
+    const refusals = [
+      { ...SELF_AT_KIOSK, certificateType: 'passaporto' },
+      { ...SELF_AT_KIOSK, identity: { ...IDENTITY, codiceFiscale: CF_WRONG_CHECK } },
+      { ...SELF_AT_KIOSK, stampDuty: { kind: 'stamp', number: '1234' } },
+      { ...SELF_AT_KIOSK, stampDuty: { kind: 'notDue' } },
+      { ...SELF_AT_KIOSK, delivery: { kind: 'email', address: 'not-an-address' } },
+      {
+        ...SELF_AT_KIOSK,
+        identity: {
+          ...IDENTITY,
+          source: 'mrz',
+          codiceFiscale: null,
+          surname: 'ROSSI',
+          givenNames: 'MARIO',
+          document: { kind: 'CIE', number: 'CA00000AA', issuingState: 'ITA', expiryDate: '2001-01-01' },
+        },
+      },
+      {
+        kind: 'report',
+        locale: 'it',
+        category: 'roads',
+        place: { kind: 'street', streetCode: 'NO-SUCH' },
+        description: 'buca',
+        contact: null,
+      },
+    ];
+    for (const input of refusals) {
+      const result = await call(runtime, 'requests.create', input);
+      expect(result.ok, JSON.stringify(input)).toBe(false);
+      if (!result.ok) expect(result.error.code).toBe('INVALID_INPUT');
+    }
+    expect(count()).toBe(before);
+  });
+
+  it('keeps the request when the paper is out, and reprints it in the same session only', async () => {
+    await sims.commands.paper(['out']);
+    await until(() => runtime.devices.status().printer.problem === 'PAPER_OUT', 'paper out');
+    const created = await value<{ receiptCode: string; print: { printed: boolean; problem: string } }>(
+      'requests.create',
+      { ...SELF_AT_KIOSK, delivery: { kind: 'townHall' } },
+    );
+    expect(created.print).toEqual({ printed: false, problem: 'PAPER_OUT' });
+    expect(await value('requests.lookup', { receiptCode: created.receiptCode })).toMatchObject({ found: true });
+
+    await sims.commands.paper(['ok']);
+    await until(() => runtime.devices.status().printer.problem === null, 'paper back');
+    expect(await value('requests.reprint', { receiptCode: created.receiptCode })).toEqual({
+      printed: true,
+      problem: null,
+    });
+    await value('session.ended', { reason: 'done' });
+    const after = await call(runtime, 'requests.reprint', { receiptCode: created.receiptCode });
+    expect(after.ok ? null : after.error.code).toBe('NOT_FOUND');
+  });
+
+  it('never leaves the codice fiscale or the description readable in the kiosk database', async () => {
+    await runtime.sync!.syncNow();
+    const files = readdirSync(runtime.config.dataDir).filter((f) => f.startsWith(STORE_FILE));
+    for (const file of files) {
+      const bytes = readFileSync(join(runtime.config.dataDir, file));
+      expect(bytes.includes(Buffer.from(CF)), file).toBe(false);
+      expect(bytes.includes(Buffer.from('The lamp at the bus stop')), file).toBe(false);
+    }
+  });
+});
+
+describe('a kiosk that is not enrolled', () => {
+  it('refuses requests as unavailable rather than keep what it cannot seal', async () => {
+    const dataDir = tempDir('sportello-req-unenrolled-');
+    const rt = await startRuntime({
+      config: demoConfig(dataDir, 'http://127.0.0.1:9'),
+      log: createLogger({ level: 'silent' }),
+    });
+    try {
+      const result = await call(rt, 'requests.create', SELF_AT_KIOSK);
+      expect(result.ok ? null : result.error.code).toBe('SERVICE_UNAVAILABLE');
+      expect(await call(rt, 'services.catalog')).toMatchObject({ ok: true, value: { available: false } });
+    } finally {
+      await rt.close();
+    }
+  });
+});
