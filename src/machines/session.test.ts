@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { SimulatedClock, createActor, fromPromise, initialTransition, transition } from 'xstate';
+import { SimulatedClock, createActor, fromPromise, initialTransition, setup, transition } from 'xstate';
 import type { Info, KioskDescription } from '../../kiosk-shell/api/contract';
 import { infoMachine } from './info';
 import { IDLE_WARNING_SECONDS, sessionMachine } from './session';
 import type { SessionEndReason } from './session';
+import type { FlowEvent, FlowInput, FlowOutput } from './flow';
 
 const kiosk: KioskDescription = {
   comune: { name: 'Castelnuovo Magra', istat: '011011', province: 'SP' },
@@ -198,5 +199,96 @@ describe('session machine (with a simulated clock)', () => {
     await flush();
     expect(actor.getSnapshot().value).toBe('attract');
     expect(actor.getSnapshot().context.locale).toBe('it');
+  });
+});
+
+describe('session machine running a service flow', () => {
+  /** A stand-in flow: records what the session forwards and ends as told. */
+  function stubFlow(seen: string[]) {
+    return setup({
+      types: { input: {} as FlowInput, output: {} as FlowOutput, events: {} as FlowEvent | { type: 'finish' } },
+    }).createMachine({
+      initial: 'open',
+      context: {},
+      states: {
+        open: {
+          on: {
+            back: { target: 'home', actions: () => seen.push('back') },
+            'locale.changed': { actions: ({ event }) => seen.push(`locale:${event.locale}`) },
+            'printer.changed': { actions: ({ event }) => seen.push(`printer:${event.printer.problem}`) },
+          },
+        },
+        home: { type: 'final' },
+      },
+      output: (): FlowOutput => ({ next: 'home' }),
+    });
+  }
+
+  function finishingFlow() {
+    return setup({ types: { input: {} as FlowInput, output: {} as FlowOutput } }).createMachine({
+      initial: 'done',
+      states: { done: { type: 'final' } },
+      output: (): FlowOutput => ({ next: 'end' }),
+    });
+  }
+
+  const printer = {
+    connection: 'connected' as const,
+    problem: 'PAPER_OUT' as const,
+    paperNearEnd: false,
+    remainingReceipts: 0,
+  };
+
+  it('forwards back, the language and the printer to the flow, and returns home when it ends', async () => {
+    const seen: string[] = [];
+    const machine = fakeMachine().provide({ actors: { certificateFlow: stubFlow(seen) } });
+    const { actor } = await started(machine);
+    actor.send({ type: 'screen.touched' });
+    actor.send({ type: 'service.selected', service: 'certificate' });
+    expect(actor.getSnapshot().matches({ active: { screen: 'certificate' } })).toBe(true);
+    actor.send({ type: 'language.selected', locale: 'de' });
+    actor.send({ type: 'printer.changed', printer });
+    actor.send({ type: 'back.requested' });
+    await flush();
+    expect(seen).toEqual(['locale:de', 'printer:PAPER_OUT', 'back']);
+    expect(actor.getSnapshot().matches({ active: { screen: 'home' } })).toBe(true);
+    expect(actor.getSnapshot().context.locale).toBe('de');
+  });
+
+  it('leaves a flow for home at once when the resident asks, stopping it', async () => {
+    const seen: string[] = [];
+    const machine = fakeMachine().provide({ actors: { reportFlow: stubFlow(seen) } });
+    const { actor } = await started(machine);
+    actor.send({ type: 'screen.touched' });
+    actor.send({ type: 'service.selected', service: 'report' });
+    expect(actor.getSnapshot().children.flow).toBeDefined();
+    actor.send({ type: 'home.requested' });
+    expect(actor.getSnapshot().matches({ active: { screen: 'home' } })).toBe(true);
+    expect(actor.getSnapshot().children.flow).toBeUndefined();
+  });
+
+  it('ends the whole session when a flow says the resident is done', async () => {
+    const ended: SessionEndReason[] = [];
+    const machine = fakeMachine({ ended }).provide({ actors: { statusFlow: finishingFlow() } });
+    const { actor } = await started(machine);
+    actor.send({ type: 'screen.touched' });
+    actor.send({ type: 'service.selected', service: 'status' });
+    await flush();
+    expect(actor.getSnapshot().value).toBe('attract');
+    expect(ended).toEqual(['done']);
+  });
+
+  it('drops a flow that is running when the idle countdown runs out', async () => {
+    const ended: SessionEndReason[] = [];
+    const machine = fakeMachine({ ended }).provide({ actors: { certificateFlow: stubFlow([]) } });
+    const { actor, clock } = await started(machine);
+    actor.send({ type: 'screen.touched' });
+    actor.send({ type: 'service.selected', service: 'certificate' });
+    clock.increment(1000);
+    for (let i = 0; i < IDLE_WARNING_SECONDS; i++) clock.increment(100);
+    await flush();
+    expect(actor.getSnapshot().value).toBe('attract');
+    expect(actor.getSnapshot().children.flow).toBeUndefined();
+    expect(ended).toEqual(['idle']);
   });
 });
