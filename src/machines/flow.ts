@@ -31,3 +31,12 @@ export type FlowEvent =
 export function isPrinterReady(printer: PrinterState | null): boolean {
   return printer !== null && printer.connection === 'connected' && printer.problem === null;
 }
+
+/**
+ * Whether the resident must be told, before starting, that no receipt can be
+ * printed: only for a printer known to be down, not one that has not reported
+ * yet (the first report comes a moment after the UI starts).
+ */
+export function isPrinterKnownDown(printer: PrinterState | null): boolean {
+  return printer !== null && !isPrinterReady(printer);
+}

@@ -2,7 +2,7 @@ import { useTranslation } from 'react-i18next';
 import type { KioskDescription } from '../../kiosk-shell/api/contract';
 import { Button } from '../components/Button';
 import { Screen } from '../components/Screen';
-import { isPrinterReady } from '../machines/flow';
+import { isPrinterKnownDown } from '../machines/flow';
 import type { PrinterState } from '../machines/flow';
 import type { ServiceId, SessionEvent } from '../machines/session';
 
@@ -29,7 +29,7 @@ export function HomeScreen({
   send: (e: SessionEvent) => void;
 }) {
   const { t } = useTranslation();
-  const noReceipt = printer !== null && !isPrinterReady(printer);
+  const noReceipt = isPrinterKnownDown(printer);
   return (
     <Screen kiosk={kiosk} title={t('home.title')} send={send} showHome={false}>
       <ul className="tiles" aria-label={t('home.services')}>
