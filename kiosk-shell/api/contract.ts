@@ -346,6 +346,8 @@ export const RequestLookupSchema = z.discriminatedUnion('found', [
     kind: z.enum(['certificate', 'report']),
     /** Certificate type or report category code. */
     service: z.string(),
+    /** The certificate type's name from the cached catalog; null for reports or a type no longer listed. */
+    serviceName: LocalizedTextSchema.nullable(),
     createdAt: z.string(),
     /** Where the request stands between this kiosk and the hub. */
     delivery: z.enum(['waiting', 'delivered', 'refused']),

@@ -293,11 +293,16 @@ export function createRequestService(opts: RequestServiceOptions): RequestServic
       const sync = opts.sync();
       const fields = found.publicFields;
       const service = String(found.kind === 'report' ? fields.category : fields.certificateType);
+      const type =
+        found.kind === 'certificate'
+          ? readCatalogs(db).catalog?.certificateTypes.find((c) => c.code === service)
+          : undefined;
       return {
         found: true,
         receiptCode: formatReceiptCode(found.receiptCode),
         kind: found.kind,
         service,
+        serviceName: type?.name ?? null,
         createdAt: found.createdAt.toISOString(),
         delivery: found.state === 'accepted' ? 'delivered' : found.state === 'rejected' ? 'refused' : 'waiting',
         protocolNumber: found.protocolNumber,
