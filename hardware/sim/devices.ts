@@ -21,9 +21,13 @@ export type VirtualDevices = {
   /** The kiosk ends, to use as the configured device paths. */
   paths: Record<DeviceName, string>;
   printer: VirtualPrinter;
-  commands: SimCommands;
+  commands: DeviceCommands;
   close(): Promise<void>;
 };
+
+/** What `npm run sim -- <command>` can do to the virtual devices. */
+export type DeviceCommands = SimCommands &
+  Record<'scan' | 'swipe' | 'mrz' | 'paper' | 'cover' | 'unplug' | 'plug', SimCommands[string]>;
 
 function isDevice(name: string | undefined): name is DeviceName {
   return (DEVICE_NAMES as readonly string[]).includes(name ?? '');
@@ -47,7 +51,7 @@ export async function startVirtualDevices(dataDir: string): Promise<VirtualDevic
   const mrz = await startVirtualMrz({ devicePath: pairs.mrz.devicePath });
   const readers: Record<Exclude<DeviceName, 'printer'>, VirtualReader> = { scanner, magstripe, mrz };
 
-  const commands: SimCommands = {
+  const commands: DeviceCommands = {
     async scan(args) {
       if (args.length === 0) throw new Error('usage: scan <text>');
       await scanner.scan(args.join(' '));

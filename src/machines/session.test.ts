@@ -5,6 +5,9 @@ import { infoMachine } from './info';
 import { IDLE_WARNING_SECONDS, sessionMachine } from './session';
 import type { SessionEndReason } from './session';
 import type { FlowEvent, FlowInput, FlowOutput } from './flow';
+import type { CertificateMachine } from './certificate';
+import type { ReportMachine } from './report';
+import type { StatusMachine } from './status';
 
 const kiosk: KioskDescription = {
   comune: { name: 'Castelnuovo Magra', istat: '011011', province: 'SP' },
@@ -241,7 +244,9 @@ describe('session machine running a service flow', () => {
 
   it('forwards back, the language and the printer to the flow, and returns home when it ends', async () => {
     const seen: string[] = [];
-    const machine = fakeMachine().provide({ actors: { certificateFlow: stubFlow(seen) } });
+    const machine = fakeMachine().provide({
+      actors: { certificateFlow: stubFlow(seen) as unknown as CertificateMachine },
+    });
     const { actor } = await started(machine);
     actor.send({ type: 'screen.touched' });
     actor.send({ type: 'service.selected', service: 'certificate' });
@@ -257,7 +262,7 @@ describe('session machine running a service flow', () => {
 
   it('leaves a flow for home at once when the resident asks, stopping it', async () => {
     const seen: string[] = [];
-    const machine = fakeMachine().provide({ actors: { reportFlow: stubFlow(seen) } });
+    const machine = fakeMachine().provide({ actors: { reportFlow: stubFlow(seen) as unknown as ReportMachine } });
     const { actor } = await started(machine);
     actor.send({ type: 'screen.touched' });
     actor.send({ type: 'service.selected', service: 'report' });
@@ -269,7 +274,9 @@ describe('session machine running a service flow', () => {
 
   it('ends the whole session when a flow says the resident is done', async () => {
     const ended: SessionEndReason[] = [];
-    const machine = fakeMachine({ ended }).provide({ actors: { statusFlow: finishingFlow() } });
+    const machine = fakeMachine({ ended }).provide({
+      actors: { statusFlow: finishingFlow() as unknown as StatusMachine },
+    });
     const { actor } = await started(machine);
     actor.send({ type: 'screen.touched' });
     actor.send({ type: 'service.selected', service: 'status' });
@@ -280,7 +287,9 @@ describe('session machine running a service flow', () => {
 
   it('drops a flow that is running when the idle countdown runs out', async () => {
     const ended: SessionEndReason[] = [];
-    const machine = fakeMachine({ ended }).provide({ actors: { certificateFlow: stubFlow([]) } });
+    const machine = fakeMachine({ ended }).provide({
+      actors: { certificateFlow: stubFlow([]) as unknown as CertificateMachine },
+    });
     const { actor, clock } = await started(machine);
     actor.send({ type: 'screen.touched' });
     actor.send({ type: 'service.selected', service: 'certificate' });

@@ -88,7 +88,11 @@ export async function startServiceKiosk(): Promise<ServiceKiosk> {
       return hub.admin.listRequests();
     },
     receiptCount: () => sims.printer.receipts().length,
-    receiptsSince: (from) => sims.printer.receipts().slice(from).filter((r) => r.complete),
+    receiptsSince: (from) =>
+      sims.printer
+        .receipts()
+        .slice(from)
+        .filter((r) => r.complete),
     async close() {
       if (closed) return;
       closed = true;

@@ -1,0 +1,399 @@
+/**
+ * The resident services end to end: the built UI in Debian's Chromium, the
+ * real runtime with virtual devices on PTYs (driven as `npm run sim` drives
+ * them) and a real hub that tests stop and start. Each journey checks what the
+ * resident sees, the virtual printer's decoded receipt, and the hub's stored
+ * request (exactly one).
+ */
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { STORE_FILE } from '../../kiosk-shell/runtime/runtime';
+import { FIXED_TIME, PORTRAIT, STRINGS, expectNoAxeViolations, launchBrowser, screenshot } from './harness';
+import { SAMPLE_TD1_EXPIRED } from '../fixtures/hardware/readers/samples';
+import { startServiceKiosk, until } from './services-harness';
+import type { ServiceKiosk } from './services-harness';
+
+type Locale = keyof typeof STRINGS;
+const CF = 'RSSMRA85T10A562S';
+const CF_WRONG_CHECK = 'RSSMRA85T10A562T';
+
+let browser: Browser;
+let kiosk: ServiceKiosk;
+const contexts: BrowserContext[] = [];
+
+beforeAll(async () => {
+  [browser, kiosk] = await Promise.all([launchBrowser(), startServiceKiosk()]);
+}, 60_000);
+
+afterEach(async () => {
+  await Promise.all(contexts.splice(0).map((c) => c.close().catch(() => undefined)));
+  // Every test starts with a working printer and a running hub.
+  await kiosk.sims.commands.paper(['ok']);
+  await kiosk.startHub();
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await kiosk?.close();
+});
+
+/** Counts the resident's taps: clicks on the page, the way the bench counts them. */
+type Driver = { page: Page; taps: number; tap(name: string | RegExp, role?: 'button' | 'radio'): Promise<void> };
+
+async function open(options: { pausedClock?: boolean } = {}): Promise<Driver> {
+  const context = await browser.newContext({
+    viewport: PORTRAIT,
+    locale: 'it-IT',
+    timezoneId: 'Europe/Rome',
+    reducedMotion: 'reduce',
+  });
+  contexts.push(context);
+  context.setDefaultTimeout(10_000);
+  const page = await context.newPage();
+  if (options.pausedClock) {
+    await page.clock.install({ time: FIXED_TIME });
+    await page.clock.pauseAt(FIXED_TIME.getTime() + 1000);
+  }
+  await page.goto(kiosk.url);
+  await page.locator('main:not([aria-busy="true"])').first().waitFor();
+  const driver: Driver = {
+    page,
+    taps: 0,
+    async tap(name, role = 'button') {
+      await page
+        .getByRole(role, { name, exact: typeof name === 'string' })
+        .first()
+        .click();
+      driver.taps += 1;
+    },
+  };
+  return driver;
+}
+
+/** Matches an accessible name that starts with `text` (an option's name also holds its description). */
+function startsWith(text: string): RegExp {
+  return new RegExp(`^${text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`);
+}
+
+function heading(page: Page, text: string, level?: number) {
+  return page.getByRole('heading', { name: text, exact: true, ...(level !== undefined && { level }) });
+}
+
+/** Attract → (language) → home. */
+async function start(d: Driver, locale: Locale = 'it'): Promise<void> {
+  const s = STRINGS[locale];
+  if (locale === 'it') await d.page.getByRole('button', { name: STRINGS.it.attract.touchToStart }).click();
+  else await d.page.getByRole('button', { name: s.language.name, exact: true }).click();
+  await heading(d.page, s.home.title, 1).waitFor();
+}
+
+async function openService(d: Driver, service: 'certificate' | 'report' | 'status', locale: Locale = 'it') {
+  await d.tap(startsWith(STRINGS[locale].service[service].title));
+}
+
+/** The receipt code shown on the outcome screen, e.g. `7KQ3-9MXD`. */
+async function shownCode(page: Page, locale: Locale): Promise<string> {
+  await heading(page, STRINGS[locale].flow.receipt.title).waitFor();
+  const text = await page.locator('.receipt-outcome').innerText();
+  const match = /\b([0-9A-Z]{4})[\s-]?([0-9A-Z]{4})\b/.exec(text.replace(/\u00a0/g, ' '));
+  if (!match) throw new Error(`no receipt code on screen: ${text}`);
+  return `${match[1]}-${match[2]}`;
+}
+
+async function hubHolds(code: string): Promise<void> {
+  // The hub knows the request by id; the kiosk's lookup tells which protocol number it got.
+  await until(
+    async () => {
+      const r = (
+        await kiosk.runtime.dispatch(JSON.stringify({ id: 1, method: 'requests.lookup', input: { receiptCode: code } }))
+      ).result as { ok: true; value: { delivery: string } };
+      return r.value.delivery === 'delivered';
+    },
+    `delivery of ${code}`,
+    20_000,
+  );
+  const lookup = (
+    await kiosk.runtime.dispatch(JSON.stringify({ id: 1, method: 'requests.lookup', input: { receiptCode: code } }))
+  ).result as { ok: true; value: { protocolNumber: string } };
+  const stored = (await kiosk.hubRequests()).filter((r) => r.protocolNumber === lookup.value.protocolNumber);
+  expect(stored, `hub requests for ${code}`).toHaveLength(1);
+}
+
+/** Certificate for oneself, exempt for a pension, collected at this kiosk, from the identification step on. */
+async function certificateAfterCard(d: Driver, locale: Locale, check: (label: string) => Promise<void>) {
+  const s = STRINGS[locale];
+  await heading(d.page, s.identify.confirm.title).waitFor();
+  await check('identify-confirm');
+  await d.tap(s.identify.confirm.yes);
+  await heading(d.page, s.certificate.type.title).waitFor();
+  await check('certificate-type');
+  await d.tap(startsWith(RESIDENZA[locale]), 'radio');
+  await heading(d.page, s.certificate.subject.title).waitFor();
+  await check('certificate-subject');
+  await d.tap(startsWith(s.certificate.subject.self), 'radio');
+  await heading(d.page, s.certificate.stampDuty.title).waitFor();
+  await check('certificate-stamp-duty');
+  await d.tap(startsWith(s.certificate.stampDuty.exempt), 'radio');
+  await heading(d.page, s.certificate.exemption.title).waitFor();
+  await check('certificate-exemption');
+  await d.tap(startsWith(s.certificate.exemption.pension.title), 'radio');
+  await heading(d.page, s.certificate.delivery.title).waitFor();
+  await check('certificate-delivery');
+  await d.tap(startsWith(s.certificate.delivery.kiosk), 'radio');
+  await heading(d.page, s.certificate.summary.title).waitFor();
+  await check('certificate-summary');
+  await d.tap(s.certificate.summary.confirm);
+}
+
+const noCheck = () => Promise.resolve();
+
+/** The demo hub's names for the certificate of residence (server/db/seed.ts). */
+const RESIDENZA: Record<Locale, string> = {
+  it: 'Certificato di residenza',
+  en: 'Certificate of residence',
+  de: 'Wohnsitzbescheinigung',
+  fr: 'Certificat de résidence',
+  ar: 'شهادة الإقامة',
+};
+
+describe('Certificati anagrafici', () => {
+  it('takes a certificate for oneself from a scanned card to a printed receipt in at most 7 taps, stored once by the hub', async () => {
+    const d = await open();
+    await start(d);
+    await openService(d, 'certificate');
+    await heading(d.page, STRINGS.it.identify.waiting.title).waitFor();
+    await expectNoAxeViolations(d.page, 'identify-waiting it');
+    await screenshot(d.page, 'certificate-identify');
+    const printedBefore = kiosk.receiptCount();
+    await kiosk.sims.commands.scan([CF]);
+    d.taps = 0;
+    await certificateAfterCard(d, 'it', async (label) => {
+      await expectNoAxeViolations(d.page, `${label} it`);
+      await screenshot(d.page, label);
+    });
+    expect(d.taps).toBeLessThanOrEqual(7);
+    const code = await shownCode(d.page, 'it');
+    await expectNoAxeViolations(d.page, 'receipt-outcome it');
+    await screenshot(d.page, 'certificate-receipt');
+
+    const [receipt] = await until(() => {
+      const r = kiosk.receiptsSince(printedBefore);
+      return r.length > 0 && r;
+    }, 'the receipt');
+    expect(receipt!.text).toContain('Certificato di residenza');
+    expect(receipt!.text).toContain(code);
+    expect(receipt!.text).not.toContain(CF);
+    expect(receipt!.qr[0]).toMatch(new RegExp(`^SPORTELLO:1:${code}:`));
+    await hubHolds(code);
+
+    // Stato pratica: the kiosk's own scanner reads the receipt it printed.
+    await d.tap(STRINGS.it.flow.receipt.another);
+    await openService(d, 'status');
+    await heading(d.page, STRINGS.it.status.waiting.scanTitle).waitFor();
+    await expectNoAxeViolations(d.page, 'status-waiting it');
+    await screenshot(d.page, 'status-waiting');
+    await kiosk.sims.commands.scan([receipt!.qr[0]!]);
+    await heading(d.page, STRINGS.it.status.found.title).waitFor();
+    await d.page
+      .getByText(STRINGS.it.status.delivery.waiting)
+      .or(d.page.getByText(/C240-\d{4}-\d{6}/))
+      .first()
+      .waitFor();
+    expect(await d.page.locator('main').innerText()).toContain(RESIDENZA.it);
+    await expectNoAxeViolations(d.page, 'status-found it');
+    await screenshot(d.page, 'status-found');
+  });
+
+  it('refuses a typed codice fiscale with a wrong check character, then takes the right one (German)', async () => {
+    const d = await open();
+    await start(d, 'de');
+    await openService(d, 'certificate', 'de');
+    const s = STRINGS.de;
+    await d.tap(s.identify.waiting.type);
+    await heading(d.page, s.identify.typing.title).waitFor();
+    await d.page.keyboard.type(CF_WRONG_CHECK);
+    await d.tap(s.identify.typing.submit);
+    await d.page.getByRole('alert').filter({ hasText: s.identify.problem.cfCheckChar }).waitFor();
+    await expectNoAxeViolations(d.page, 'identify-typing-error de');
+    await screenshot(d.page, 'identify-wrong-cf');
+    await d.page.keyboard.press('Backspace');
+    await d.page.keyboard.type('S');
+    await d.tap(s.identify.typing.submit);
+    await heading(d.page, s.identify.confirm.title).waitFor();
+  });
+
+  it('explains an unreadable card and an expired document, and lets the resident try again', async () => {
+    const d = await open();
+    await start(d);
+    await openService(d, 'certificate');
+    const s = STRINGS.it;
+    await heading(d.page, s.identify.waiting.title).waitFor();
+    await kiosk.sims.commands.swipe(['%E?']);
+    await d.page.getByRole('alert').filter({ hasText: s.identify.problem.unreadable }).waitFor();
+    await kiosk.sims.commands.mrz([...SAMPLE_TD1_EXPIRED]);
+    await d.page.getByRole('alert').filter({ hasText: s.identify.problem.expired }).waitFor();
+    await expectNoAxeViolations(d.page, 'identify-expired it');
+    await screenshot(d.page, 'identify-expired');
+    await kiosk.sims.commands.scan([CF]);
+    await heading(d.page, s.identify.confirm.title).waitFor();
+    await d.tap(s.identify.confirm.no);
+    await heading(d.page, s.identify.waiting.title).waitFor();
+    expect(await d.page.locator('body').innerText()).not.toContain(CF.slice(6, 12));
+  });
+});
+
+describe('Segnalazioni', () => {
+  it('reports a problem at a street of the frazione, in French, with a receipt and one request at the hub', async () => {
+    const d = await open();
+    await start(d, 'fr');
+    await openService(d, 'report', 'fr');
+    const printedBefore = kiosk.receiptCount();
+    // Category, place, description, contact, summary: driven by what each step shows.
+    await d.page.getByRole('radio').first().waitFor();
+    await expectNoAxeViolations(d.page, 'report-category fr');
+    await screenshot(d.page, 'report-category');
+    d.taps = 0;
+    await driveReport(d, 'fr', 'Le lampadaire est en panne');
+    const code = await shownCode(d.page, 'fr');
+    const [receipt] = await until(() => {
+      const r = kiosk.receiptsSince(printedBefore);
+      return r.length > 0 && r;
+    }, 'the receipt');
+    expect(receipt!.text).toContain(code);
+    expect(receipt!.text).toContain('Signalement');
+    expect(receipt!.text).not.toContain('lampadaire');
+    await hubHolds(code);
+  });
+});
+
+/** Report: lighting, the first street matching "aurel", a short description, no contact. */
+async function driveReport(d: Driver, locale: Locale, description: string): Promise<void> {
+  const r = STRINGS[locale].report;
+  const next = STRINGS[locale].flow.continue;
+  await d.tap(startsWith(r.category.lighting.title), 'radio');
+  await d.tap(next);
+  await heading(d.page, r.place.title).waitFor();
+  await expectNoAxeViolations(d.page, `report-place ${locale}`);
+  await d.tap(startsWith(r.place.street));
+  await heading(d.page, r.street.title).waitFor();
+  await d.page.keyboard.type('aurel');
+  await d.page
+    .getByRole('button', { name: /Via Aurelia/ })
+    .first()
+    .waitFor();
+  await expectNoAxeViolations(d.page, `report-street ${locale}`);
+  await d.tap(/Via Aurelia/);
+  await heading(d.page, r.description.title).waitFor();
+  await d.page.keyboard.type(description);
+  await expectNoAxeViolations(d.page, `report-description ${locale}`);
+  await screenshot(d.page, `report-description-${locale}`);
+  await d.tap(next);
+  await heading(d.page, r.contact.title).waitFor();
+  await d.tap(startsWith(r.contact.none));
+  await heading(d.page, r.summary.title).waitFor();
+  expect(await d.page.locator('main').innerText()).toContain(description);
+  await expectNoAxeViolations(d.page, `report-summary ${locale}`);
+  await screenshot(d.page, `report-summary-${locale}`);
+  await d.tap(r.summary.confirm);
+}
+
+describe('the printer and the hub failing', () => {
+  it('says so on the tiles when the paper is out, still takes the request, shows the code, and reprints after a refill', async () => {
+    await kiosk.sims.commands.paper(['out']);
+    await until(() => kiosk.runtime.devices.status().printer.problem === 'PAPER_OUT', 'paper out');
+    const d = await open();
+    await start(d);
+    await d.page.getByText(STRINGS.it.home.noReceipt).first().waitFor();
+    await expectNoAxeViolations(d.page, 'home-no-paper it');
+    await screenshot(d.page, 'home-no-paper');
+    await openService(d, 'certificate');
+    await d.page.getByText(STRINGS.it.certificate.noReceipt).waitFor();
+    await kiosk.sims.commands.scan([CF]);
+    await certificateAfterCard(d, 'it', noCheck);
+    const code = await shownCode(d.page, 'it');
+    await d.page.getByRole('alert').filter({ hasText: STRINGS.it.flow.receipt.notPrinted.paperOut }).waitFor();
+    await expectNoAxeViolations(d.page, 'receipt-not-printed it');
+    await screenshot(d.page, 'receipt-not-printed');
+    const before = kiosk.receiptCount();
+    await kiosk.sims.commands.paper(['ok']);
+    await until(() => kiosk.runtime.devices.status().printer.problem === null, 'paper back');
+    await d.tap(STRINGS.it.flow.receipt.reprint);
+    const [receipt] = await until(() => {
+      const r = kiosk.receiptsSince(before);
+      return r.length > 0 && r;
+    }, 'the reprinted receipt');
+    expect(receipt!.text).toContain(code);
+  });
+
+  it('runs out of paper in the middle of a flow and still gives the resident the code', async () => {
+    const d = await open();
+    await start(d);
+    await openService(d, 'certificate');
+    await kiosk.sims.commands.scan([CF]);
+    await heading(d.page, STRINGS.it.identify.confirm.title).waitFor();
+    await kiosk.sims.commands.paper(['out']);
+    await certificateAfterCard(d, 'it', noCheck);
+    const code = await shownCode(d.page, 'it');
+    expect(code).toMatch(/^[0-9A-Z]{4}-[0-9A-Z]{4}$/);
+    await d.page.getByRole('alert').filter({ hasText: STRINGS.it.flow.receipt.notPrinted.paperOut }).waitFor();
+    await hubHolds(code);
+  });
+
+  it('takes a request with the hub down (Arabic), prints the receipt, and delivers it once the hub is back', async () => {
+    await kiosk.stopHub();
+    const d = await open();
+    await start(d, 'ar');
+    await openService(d, 'certificate', 'ar');
+    const before = kiosk.receiptCount();
+    await kiosk.sims.commands.scan([CF]);
+    await certificateAfterCard(d, 'ar', async (label) => {
+      await expectNoAxeViolations(d.page, `${label} ar`);
+      await screenshot(d.page, `${label}-ar`);
+    });
+    const code = await shownCode(d.page, 'ar');
+    await expectNoAxeViolations(d.page, 'receipt-outcome ar');
+    const [receipt] = await until(() => {
+      const r = kiosk.receiptsSince(before);
+      return r.length > 0 && r;
+    }, 'the receipt');
+    // Arabic cannot be printed in PC858: the receipt is in English.
+    expect(receipt!.text).toContain('Collect at this kiosk');
+    expect(kiosk.runtime.sync!.status().queued).toBeGreaterThan(0);
+    await kiosk.startHub();
+    await hubHolds(code);
+  });
+});
+
+describe('the end of a session', () => {
+  it('wipes an identified resident on idle timeout: the next session shows nothing of them', async () => {
+    const d = await open({ pausedClock: true });
+    await start(d);
+    await openService(d, 'certificate');
+    await kiosk.sims.commands.scan([CF]);
+    await heading(d.page, STRINGS.it.identify.confirm.title).waitFor();
+    await d.tap(STRINGS.it.identify.confirm.yes);
+    await heading(d.page, STRINGS.it.certificate.type.title).waitFor();
+    // 60 s without a touch, then the 20 s countdown.
+    await d.page.clock.runFor(61_000);
+    await d.page.getByRole('alertdialog').waitFor();
+    await d.page.clock.runFor(21_000);
+    await d.page.getByRole('button', { name: STRINGS.it.attract.touchToStart }).waitFor();
+    expect(await d.page.locator('body').innerText()).not.toContain(CF.slice(0, 6));
+    await start(d);
+    await openService(d, 'certificate');
+    await heading(d.page, STRINGS.it.identify.waiting.title).waitFor();
+    expect(await d.page.locator('body').innerText()).not.toMatch(/RSS|MRA|A562/);
+  });
+
+  it('keeps no codice fiscale and no description in the kiosk database files', () => {
+    const files = readdirSync(kiosk.dataDir).filter((f) => f.startsWith(STORE_FILE));
+    expect(files).toContain(STORE_FILE);
+    for (const file of files) {
+      const bytes = readFileSync(join(kiosk.dataDir, file));
+      expect(bytes.includes(Buffer.from(CF)), file).toBe(false);
+      expect(bytes.includes(Buffer.from('lampadaire est en panne')), file).toBe(false);
+    }
+  });
+});
