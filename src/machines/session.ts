@@ -177,7 +177,11 @@ export const sessionMachine = setup({
                   printer: context.printer,
                 }),
                 onDone: [
-                  { guard: 'isFlowFinished', target: '#session.ending', actions: { type: 'markEndReason', params: 'done' } },
+                  {
+                    guard: 'isFlowFinished',
+                    target: '#session.ending',
+                    actions: { type: 'markEndReason', params: 'done' },
+                  },
                   { target: 'home' },
                 ],
                 // A flow that breaks must not strand the resident: back to the tiles.
@@ -200,7 +204,11 @@ export const sessionMachine = setup({
                   printer: context.printer,
                 }),
                 onDone: [
-                  { guard: 'isFlowFinished', target: '#session.ending', actions: { type: 'markEndReason', params: 'done' } },
+                  {
+                    guard: 'isFlowFinished',
+                    target: '#session.ending',
+                    actions: { type: 'markEndReason', params: 'done' },
+                  },
                   { target: 'home' },
                 ],
                 // A flow that breaks must not strand the resident: back to the tiles.
@@ -223,7 +231,11 @@ export const sessionMachine = setup({
                   printer: context.printer,
                 }),
                 onDone: [
-                  { guard: 'isFlowFinished', target: '#session.ending', actions: { type: 'markEndReason', params: 'done' } },
+                  {
+                    guard: 'isFlowFinished',
+                    target: '#session.ending',
+                    actions: { type: 'markEndReason', params: 'done' },
+                  },
                   { target: 'home' },
                 ],
                 // A flow that breaks must not strand the resident: back to the tiles.
