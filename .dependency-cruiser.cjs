@@ -72,6 +72,27 @@ module.exports = {
       to: { path: '^(src|kiosk-shell|hardware|sync/(?!protocol/|crypto/))' },
     },
     {
+      name: 'console-is-a-browser-app',
+      comment:
+        "The hub console (server/console) runs in the browser: react and its own files, never the hub's server code, the kiosk, or Node built-ins.",
+      severity: 'error',
+      from: { path: '^server/console/', pathNot: '^server/console/vite\\.config\\.ts$' },
+      to: { path: '^(src|kiosk-shell|hardware|sync|server/(?!console/))' },
+    },
+    {
+      name: 'console-no-node-builtins',
+      severity: 'error',
+      from: { path: '^server/console/', pathNot: '^server/console/vite\\.config\\.ts$' },
+      to: { dependencyTypes: ['core'] },
+    },
+    {
+      name: 'hub-server-not-console-ui',
+      comment: 'The hub serves the built console as files; its code never imports the React app.',
+      severity: 'error',
+      from: { path: '^server/', pathNot: '^server/console/' },
+      to: { path: '^server/console/' },
+    },
+    {
       name: 'no-circular',
       severity: 'error',
       from: {},

@@ -40,6 +40,11 @@ import type { HubDb } from './db/open';
 import { statusChangesSince, storePush } from './db/requests';
 import type { HubDatabase, KioskTable } from './db/schema';
 import { buildOpenApi } from './openapi';
+import { CONSOLE_PREFIX, consolePlugin } from './console-api/plugin';
+import type { ConsoleOptions } from './console-api/plugin';
+import { DEFAULT_THRESHOLDS } from './fleet/evaluate';
+import type { FleetThresholds } from './fleet/evaluate';
+import { onHeartbeat } from './fleet/fleet';
 
 export type AppOptions = {
   hubDb: HubDb;
@@ -52,6 +57,10 @@ export type AppOptions = {
   signatureWindowMs: number;
   /** Most status changes in one pull answer. */
   pullPageSize: number;
+  /** Fleet alert thresholds (default DEFAULT_THRESHOLDS). */
+  thresholds?: FleetThresholds;
+  /** The console (fleet dashboard) under /console; left out, it is not served. */
+  console?: Omit<ConsoleOptions, 'hubDb' | 'now' | 'thresholds'>;
 };
 
 /** What a handler answers: a status, a JSON body, maybe extra headers. */
@@ -125,6 +134,7 @@ function publicKeyObject(raw: string): KeyObject {
 
 export function buildApp(options: AppOptions): FastifyInstance {
   const { hubDb, keys, now, log, rateLimit, signatureWindowMs, pullPageSize } = options;
+  const thresholds = options.thresholds ?? DEFAULT_THRESHOLDS;
   const signer = createEd25519Signer(keys.signing.privateKey);
   const openApi = JSON.stringify(buildOpenApi());
 
@@ -345,10 +355,16 @@ export function buildApp(options: AppOptions): FastifyInstance {
         { json: JSON.stringify(input.value), appVersion: input.value.versions.app },
         at,
       );
+      await onHeartbeat(db, auth.kiosk.id, input.value, at, thresholds);
       return ok<HeartbeatResponse>({ ok: true, serverTime: new Date(at).toISOString() });
     });
     return answer(request, reply, result);
   });
+
+  if (options.console !== undefined) {
+    // Encapsulated: its own JSON parser, cookies, errors; the raw-bytes parser above stays the sync API's.
+    void app.register(consolePlugin({ ...options.console, hubDb, now, thresholds }), { prefix: CONSOLE_PREFIX });
+  }
 
   app.get('/openapi.json', (_request, reply) => reply.type('application/json; charset=utf-8').send(openApi));
 

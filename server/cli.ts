@@ -17,6 +17,9 @@ import { HubError } from './errors';
 import { DEFAULT_RATE_LIMIT, openHub, startHub } from './hub';
 import type { OpenedHub } from './hub';
 import { buildOpenApi } from './openapi';
+import { buildConsole, consoleNeedsBuild } from './console-api/build';
+import { CONSOLE_ROLES } from './db/schema';
+import type { ConsoleRole } from './db/schema';
 
 export const USAGE = `usage: npm run hub -- <command>
 
@@ -32,8 +35,13 @@ export const USAGE = `usage: npm run hub -- <command>
   kiosks [--json]                           enrolled kiosks and their last heartbeat
   status <requestId> <status> [answer]      record a back-office status (${SUBMISSION_STATUSES.join(', ')})
   openapi                                   print the OpenAPI document
+  user create --role <role> --name <login>  add a console user (role: ${CONSOLE_ROLES.join(', ')}); the password is
+                                            read from SPORTELLO_CONSOLE_PASSWORD, else from stdin (never argv)
+  user list [--json]                        console users (no passwords)
 
-environment: SPORTELLO_HUB_DATA_DIR, else <SPORTELLO_DATA_DIR or ./var>/hub; DATABASE_URL for PostgreSQL.
+environment: SPORTELLO_HUB_DATA_DIR, else <SPORTELLO_DATA_DIR or ./var>/hub; DATABASE_URL for PostgreSQL;
+SPORTELLO_CONSOLE_SECURE_COOKIES=1 behind a TLS proxy that talks http to the hub.
+The console (fleet dashboard) is served at <hub URL>/console/.
 The demo comune (Castelnuovo Magra, 011011) is written on first use unless --no-demo.
 `;
 
@@ -45,6 +53,8 @@ export type CliIo = {
   stopSignal?: () => Promise<void>;
   /** Called with the running hub's URL once it listens; `start` only. */
   onStarted?: (url: string) => void;
+  /** The whole of standard input (a password for `user create`); default: process.stdin. */
+  stdin?: () => Promise<string>;
 };
 
 export function hubDataDir(env: NodeJS.ProcessEnv): string {
@@ -87,6 +97,8 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
         'ttl-hours': { type: 'string' },
         'rate-limit': { type: 'string' },
         json: { type: 'boolean', default: false },
+        role: { type: 'string' },
+        name: { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
     });
@@ -115,6 +127,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       const perMinute = values['rate-limit'] === undefined ? DEFAULT_RATE_LIMIT.max : Number(values['rate-limit']);
       if (!Number.isInteger(perMinute) || perMinute < 1)
         throw new UsageError(`bad --rate-limit ${values['rate-limit']}`);
+      if (consoleNeedsBuild() && !buildConsole()) io.stderr('hub: the console build failed; /console/ says so\n');
       const hub = await startHub({
         dataDir,
         ...(databaseUrl ? { databaseUrl } : {}),
@@ -123,8 +136,13 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
         seed,
         rateLimit: { max: perMinute, windowMs: 60_000 },
         log: pino({ level: io.env.SPORTELLO_HUB_LOG_LEVEL ?? 'info', name: 'hub' }, pino.destination(2)),
+        consoleSecureCookies: io.env.SPORTELLO_CONSOLE_SECURE_COOKIES === '1' ? true : 'auto',
       });
       io.stdout(`Sportello hub: ${hub.url}\n`);
+      io.stdout(`Sportello console: ${hub.url}/console/\n`);
+      if ((await hub.users.list()).length === 0) {
+        io.stdout('No console users yet: npm run hub -- user create --role admin --name <login>\n');
+      }
       io.onStarted?.(hub.url);
       await (io.stopSignal ?? waitForSignal)();
       await hub.close();
@@ -153,7 +171,7 @@ async function adminCommand(
   opened: OpenedHub,
   command: string,
   args: string[],
-  values: { json?: boolean; 'ttl-hours'?: string },
+  values: { json?: boolean; 'ttl-hours'?: string; role?: string; name?: string },
   io: CliIo,
 ): Promise<number> {
   const admin = opened.admin(`cli:${userInfo().username}`);
@@ -248,9 +266,81 @@ async function adminCommand(
       io.stdout(`request ${requestId}: ${status}\n`);
       return 0;
     }
+    case 'user': {
+      const users = opened.users(`cli:${userInfo().username}`);
+      if (args[0] === 'list') {
+        const list = await users.list();
+        io.stdout(
+          values.json
+            ? `${JSON.stringify(list, null, 2)}\n`
+            : table(
+                list.map((u) => ({
+                  login: u.login,
+                  role: u.role,
+                  created: u.createdAt,
+                  locked: u.lockedUntil ?? '',
+                  disabled: u.disabledAt ?? '',
+                })),
+                ['login', 'role', 'created', 'locked', 'disabled'],
+              ),
+        );
+        return 0;
+      }
+      if (args[0] !== 'create') throw new UsageError('user: expected "user create" or "user list"');
+      const role = values.role;
+      if (role === undefined || !(CONSOLE_ROLES as readonly string[]).includes(role)) {
+        throw new UsageError(`user create: --role must be one of ${CONSOLE_ROLES.join(', ')}`);
+      }
+      if (values.name === undefined) throw new UsageError('user create: --name <login> is required');
+      const password = io.env.SPORTELLO_CONSOLE_PASSWORD ?? (await (io.stdin ?? readPassword)()).replace(/\r?\n$/, '');
+      await users.create({ login: values.name, role: role as ConsoleRole, password });
+      io.stdout(`console user ${values.name.trim().toLowerCase()} (${role}) created\n`);
+      return 0;
+    }
     default:
       throw new UsageError(`unknown command ${command}`);
   }
+}
+
+/**
+ * The password for `user create`: piped in (all of stdin), or typed at a
+ * terminal without echo, up to Enter.
+ */
+function readPassword(): Promise<string> {
+  const stdin = process.stdin;
+  if (!stdin.isTTY) {
+    return new Promise((resolve, reject) => {
+      let text = '';
+      stdin.setEncoding('utf8');
+      stdin.on('data', (chunk: string) => (text += chunk));
+      stdin.once('end', () => resolve(text));
+      stdin.once('error', reject);
+    });
+  }
+  process.stderr.write('Password (not shown): ');
+  return new Promise((resolve, reject) => {
+    let text = '';
+    stdin.setRawMode(true);
+    stdin.setEncoding('utf8');
+    const done = (error?: Error) => {
+      stdin.setRawMode(false);
+      stdin.pause();
+      stdin.removeListener('data', onData);
+      process.stderr.write('\n');
+      if (error) reject(error);
+      else resolve(text);
+    };
+    const onData = (chunk: string) => {
+      for (const char of chunk) {
+        if (char === '\r' || char === '\n') return done();
+        if (char === '\u0003') return done(new UsageError('cancelled'));
+        if (char === '\u007f' || char === '\b') text = text.slice(0, -1);
+        else text += char;
+      }
+    };
+    stdin.on('data', onData);
+    stdin.resume();
+  });
 }
 
 function isMain(): boolean {

@@ -12,6 +12,15 @@ import { DEFAULT_WINDOW_MS } from '../sync/crypto/sign';
 import { createAdmin } from './admin';
 import type { HubAdmin } from './admin';
 import { buildApp } from './app';
+import { DEFAULT_SESSION_POLICY } from './auth/sessions';
+import type { SessionPolicy } from './auth/sessions';
+import { consoleUsers } from './auth/users';
+import type { ConsoleUsers } from './auth/users';
+import { DEFAULT_CONSOLE_DIR } from './console-api/plugin';
+import { purgeSessions } from './db/users';
+import { DEFAULT_THRESHOLDS } from './fleet/evaluate';
+import type { FleetThresholds } from './fleet/evaluate';
+import { evaluateFleet } from './fleet/fleet';
 import type { RateLimit } from './db/guard';
 import { ensureHubKeys } from './db/keys';
 import type { LoadedHubKeys } from './db/keys';
@@ -27,6 +36,8 @@ import { seedDemo } from './db/seed';
 export const DEFAULT_RATE_LIMIT: RateLimit = { max: 3000, windowMs: 60_000 };
 export const DEFAULT_PULL_PAGE_SIZE = 200;
 const PURGE_EVERY_MS = 60_000;
+/** Fleet alerts are re-evaluated this often, so an offline kiosk raises its alert with no dashboard open. */
+export const FLEET_EVALUATE_EVERY_MS = 60_000;
 
 export type OpenHubOptions = {
   /** The hub's data directory: the SQLite file lives here unless `databaseUrl` is set. */
@@ -45,6 +56,8 @@ export type OpenedHub = {
   hubDb: HubDb;
   keys: LoadedHubKeys;
   admin(actor: string): HubAdmin;
+  /** Console users, acting as `actor` for the audit log. */
+  users(actor: string): ConsoleUsers;
   close(): Promise<void>;
 };
 
@@ -64,6 +77,7 @@ export async function openHub(options: OpenHubOptions): Promise<OpenedHub> {
       hubDb,
       keys,
       admin: (actor) => createAdmin(hubDb, { now, actor, signatureWindowMs, rateWindowMs }),
+      users: (actor) => consoleUsers(hubDb, { now, actor }),
       close: () => hubDb.close(),
     };
   } catch (error) {
@@ -79,6 +93,16 @@ export type StartHubOptions = OpenHubOptions & {
   /** Default: warnings and errors as JSON lines on stderr. */
   log?: Logger;
   pullPageSize?: number;
+  /** Fleet alert thresholds (tests shorten them). */
+  thresholds?: FleetThresholds;
+  sessionPolicy?: SessionPolicy;
+  /**
+   * Mark the console's session cookie Secure: 'auto' (default) when the request came over https.
+   * Behind a TLS-terminating proxy that speaks http to the hub, set true.
+   */
+  consoleSecureCookies?: boolean | 'auto';
+  /** The built console (default dist/console). */
+  consoleDir?: string;
 };
 
 export type RunningHub = {
@@ -89,6 +113,10 @@ export type RunningHub = {
   /** Where the data lives (file path, or PostgreSQL host/database/schema). */
   location: string;
   admin: HubAdmin;
+  /** The console's users (as `admin-api`). */
+  users: ConsoleUsers;
+  /** Re-evaluates every kiosk's fleet alerts now (the hub also does it every minute and on each dashboard read). */
+  evaluateFleet(): Promise<void>;
   close(): Promise<void>;
 };
 
@@ -99,6 +127,8 @@ export async function startHub(options: StartHubOptions): Promise<RunningHub> {
   const signatureWindowMs = options.signatureWindowMs ?? DEFAULT_WINDOW_MS;
   const rateLimit = options.rateLimit ?? DEFAULT_RATE_LIMIT;
   const opened = await openHub({ ...options, now });
+  const thresholds = options.thresholds ?? DEFAULT_THRESHOLDS;
+  const sessionPolicy = options.sessionPolicy ?? DEFAULT_SESSION_POLICY;
   const app = buildApp({
     hubDb: opened.hubDb,
     keys: opened.keys,
@@ -107,6 +137,12 @@ export async function startHub(options: StartHubOptions): Promise<RunningHub> {
     rateLimit,
     signatureWindowMs,
     pullPageSize: options.pullPageSize ?? DEFAULT_PULL_PAGE_SIZE,
+    thresholds,
+    console: {
+      policy: sessionPolicy,
+      secureCookies: options.consoleSecureCookies ?? 'auto',
+      staticDir: options.consoleDir ?? DEFAULT_CONSOLE_DIR,
+    },
   });
   const admin = opened.admin('admin-api');
   let address: string;
@@ -121,8 +157,19 @@ export async function startHub(options: StartHubOptions): Promise<RunningHub> {
       (purged) => log.debug({ event: 'guards.purged', ...purged }, 'expired nonces purged'),
       (error: unknown) => log.warn({ event: 'guards.purge-failed', err: error }, 'purge failed'),
     );
+    opened.hubDb
+      .write((db) => purgeSessions(db, sessionPolicy.idleMs, now()))
+      .then(
+        (sessions) => log.debug({ event: 'sessions.purged', sessions }, 'expired console sessions purged'),
+        (error: unknown) => log.warn({ event: 'sessions.purge-failed', err: error }, 'session purge failed'),
+      );
   }, PURGE_EVERY_MS);
   purge.unref();
+  const evaluate = () => evaluateFleet(opened.hubDb, now, thresholds);
+  const fleetTimer = setInterval(() => {
+    evaluate().catch((error: unknown) => log.warn({ event: 'fleet.evaluate-failed', err: error }, 'fleet failed'));
+  }, FLEET_EVALUATE_EVERY_MS);
+  fleetTimer.unref();
 
   const port = Number(new URL(address).port);
   log.info({ event: 'hub.started', url: address, db: opened.hubDb.location }, 'hub started');
@@ -133,9 +180,12 @@ export async function startHub(options: StartHubOptions): Promise<RunningHub> {
     keys: { signing: opened.keys.signing.publicKey, encryption: opened.keys.encryption.publicKey },
     location: opened.hubDb.location,
     admin,
+    users: opened.users('admin-api'),
+    evaluateFleet: evaluate,
     close() {
       closing ??= (async () => {
         clearInterval(purge);
+        clearInterval(fleetTimer);
         await app.close();
         await opened.close();
       })();

@@ -205,6 +205,72 @@ function migrations(dialect: HubDialect): Record<string, Migration> {
         ).execute();
       },
     },
+    '0002_console_fleet': {
+      // eslint-disable-next-line @typescript-eslint/no-explicit-any
+      async up(db: Kysely<any>) {
+        await strict(
+          db.schema
+            .createTable('console_users')
+            .addColumn('id', t.text, (c) => c.primaryKey())
+            .addColumn('login', t.text, (c) => c.notNull().unique())
+            .addColumn('role', t.text, (c) => c.notNull())
+            .addColumn('password_hash', t.text, (c) => c.notNull())
+            .addColumn('created_at', t.int, (c) => c.notNull())
+            .addColumn('updated_at', t.int, (c) => c.notNull())
+            .addColumn('disabled_at', t.int)
+            .addColumn('failed_logins', t.int, (c) => c.notNull().defaultTo(0))
+            .addColumn('locked_until', t.int),
+        ).execute();
+
+        await strict(
+          db.schema
+            .createTable('console_sessions')
+            .addColumn('token_hash', t.text, (c) => c.primaryKey())
+            .addColumn('user_id', t.text, (c) => c.notNull().references('console_users.id'))
+            .addColumn('created_at', t.int, (c) => c.notNull())
+            .addColumn('last_seen_at', t.int, (c) => c.notNull())
+            .addColumn('expires_at', t.int, (c) => c.notNull()),
+        ).execute();
+        await db.schema.createIndex('console_sessions_user').on('console_sessions').column('user_id').execute();
+        await db.schema.createIndex('console_sessions_expires').on('console_sessions').column('expires_at').execute();
+
+        await strict(
+          db.schema
+            .createTable('fleet_samples')
+            .addColumn('kiosk_id', t.text, (c) => c.notNull().references('kiosks.id'))
+            .addColumn('at', t.int, (c) => c.notNull())
+            .addColumn('queue_depth', t.int, (c) => c.notNull())
+            .addColumn('oldest_queued_age_ms', t.int)
+            .addColumn('paper', t.text, (c) => c.notNull())
+            .addColumn('remaining_receipts', t.int)
+            .addColumn('uptime_s', t.int, (c) => c.notNull())
+            .addPrimaryKeyConstraint('fleet_samples_pk', ['kiosk_id', 'at']),
+        ).execute();
+        await db.schema.createIndex('fleet_samples_at').on('fleet_samples').column('at').execute();
+
+        await strict(
+          db.schema
+            .createTable('fleet_alerts')
+            .addColumn('id', t.text, (c) => c.primaryKey())
+            .addColumn('kiosk_id', t.text, (c) => c.notNull().references('kiosks.id'))
+            .addColumn('kind', t.text, (c) => c.notNull())
+            .addColumn('detail', t.text)
+            .addColumn('opened_at', t.int, (c) => c.notNull())
+            .addColumn('acknowledged_at', t.int)
+            .addColumn('acknowledged_by', t.text)
+            .addColumn('cleared_at', t.int),
+        ).execute();
+        // De-duplication across hub processes: one open alert per kiosk and kind.
+        await db.schema
+          .createIndex('fleet_alerts_open')
+          .on('fleet_alerts')
+          .columns(['kiosk_id', 'kind'])
+          .unique()
+          .where(sql.ref('cleared_at'), 'is', null)
+          .execute();
+        await db.schema.createIndex('fleet_alerts_opened').on('fleet_alerts').column('opened_at').execute();
+      },
+    },
   };
 }
 
@@ -219,7 +285,7 @@ export const MIGRATION_NAMES = Object.keys(migrations('sqlite'));
 export async function migrateToLatest(
   db: Kysely<unknown>,
   dialect: HubDialect,
-  options: { schema?: string } = {},
+  options: { schema?: string; upTo?: string } = {},
 ): Promise<void> {
   const provider: MigrationProvider = { getMigrations: () => Promise.resolve(migrations(dialect)) };
   const migrator = new Migrator({
@@ -229,7 +295,9 @@ export async function migrateToLatest(
     // separate schemas of one database (tests) do not see each other's.
     ...(options.schema === undefined ? {} : { migrationTableSchema: options.schema }),
   });
-  const { error, results } = await migrator.migrateToLatest();
+  // `upTo` (tests): stop at that migration, to upgrade a database holding data of that version.
+  const { error, results } =
+    options.upTo === undefined ? await migrator.migrateToLatest() : await migrator.migrateTo(options.upTo);
   if (error !== undefined) {
     const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
     throw new Error(`hub migration ${failed} failed`, { cause: error });

@@ -154,6 +154,71 @@ export type AuditLogTable = {
   detail: string | null;
 };
 
+// ---- console and fleet (migration 0002) ------------------------------------
+
+export const CONSOLE_ROLES = ['admin', 'technician', 'clerk'] as const;
+export type ConsoleRole = (typeof CONSOLE_ROLES)[number];
+
+/** People who sign in to the hub's console. Staff accounts, not residents. */
+export type ConsoleUserTable = {
+  /** UUIDv7: what the audit log names (never the login). */
+  id: string;
+  /** Lowercase login name, unique. */
+  login: string;
+  role: ConsoleRole;
+  /** `scrypt$N$r$p$salt$hash` (base64url): the parameters travel with the hash. */
+  password_hash: string;
+  created_at: number;
+  updated_at: number;
+  disabled_at: number | null;
+  /** Failed logins since the last good one; reaching the limit sets `locked_until`. */
+  failed_logins: number;
+  locked_until: number | null;
+};
+
+/** Console sessions: only the SHA-256 of the cookie token is stored, so any hub on the database can check it. */
+export type ConsoleSessionTable = {
+  token_hash: string;
+  user_id: string;
+  created_at: number;
+  last_seen_at: number;
+  /** Absolute end, whatever the activity. */
+  expires_at: number;
+};
+
+/** One heartbeat of a kiosk, kept for the dashboard's charts; pruned by age. */
+export type FleetSampleTable = {
+  kiosk_id: string;
+  at: number;
+  queue_depth: number;
+  oldest_queued_age_ms: number | null;
+  /** 'ok' | 'near-end' | 'out' | 'unknown' */
+  paper: string;
+  remaining_receipts: number | null;
+  uptime_s: number;
+};
+
+/** What a fleet alert is about. */
+export const FLEET_ALERT_KINDS = ['offline', 'paper', 'backlog', 'device-error'] as const;
+export type FleetAlertKind = (typeof FLEET_ALERT_KINDS)[number];
+
+/**
+ * Technician alerts about kiosks (not the civil-protection `alerts` the kiosks
+ * show). At most one open (not cleared) row per kiosk and kind.
+ */
+export type FleetAlertTable = {
+  id: string;
+  kiosk_id: string;
+  kind: FleetAlertKind;
+  /** Codes only (JSON text): e.g. {"paper":"near-end"} or {"device":"printer","code":"COVER_OPEN"}. */
+  detail: string | null;
+  opened_at: number;
+  acknowledged_at: number | null;
+  /** Console user id. */
+  acknowledged_by: string | null;
+  cleared_at: number | null;
+};
+
 export type HubDatabase = {
   comuni: ComuneTable;
   frazioni: FrazioneTable;
@@ -169,4 +234,8 @@ export type HubDatabase = {
   catalogs: CatalogTable;
   alerts: AlertTable;
   audit_log: AuditLogTable;
+  console_users: ConsoleUserTable;
+  console_sessions: ConsoleSessionTable;
+  fleet_samples: FleetSampleTable;
+  fleet_alerts: FleetAlertTable;
 };

@@ -38,6 +38,21 @@ export const HeartbeatRequestSchema = z.strictObject({
   }),
   /** Seconds since the runtime started. */
   uptimeS: NonNegativeIntSchema,
+  /** The receipt roll, when the kiosk has a printer (optional: kiosks before 0.2 do not send it). */
+  paper: z
+    .strictObject({
+      /** The near-end sensor (or the estimate) says the roll is nearly done. */
+      nearEnd: z.boolean(),
+      /** Receipts left on the roll, estimated from the paper counter; null when unknown. */
+      remainingReceipts: NonNegativeIntSchema.nullable(),
+    })
+    .optional(),
+  /** Code of the last failure the kiosk saw (sync or device), e.g. HUB_UNREACHABLE; codes only, never text. */
+  lastError: z
+    .string()
+    .regex(/^[A-Z][A-Z0-9_]{0,47}$/)
+    .nullable()
+    .optional(),
 });
 export type HeartbeatRequest = z.infer<typeof HeartbeatRequestSchema>;
 

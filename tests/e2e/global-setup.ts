@@ -19,4 +19,21 @@ export function setup(): void {
     );
   }
   process.stderr.write(`e2e: UI built into dist/ui in ${Date.now() - started} ms\n`);
+  buildConsole();
+}
+
+/** Builds the hub console into dist/console (tests/e2e/fleet.test.ts drives it). */
+function buildConsole(): void {
+  const started = Date.now();
+  const result = spawnSync(
+    process.execPath,
+    ['node_modules/vite/bin/vite.js', 'build', '-c', 'server/console/vite.config.ts', '--logLevel', 'warn'],
+    { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  if (result.status !== 0) {
+    throw new Error(
+      `e2e: the console build failed (exit ${result.status ?? result.signal}):\n${result.stdout}\n${result.stderr}`,
+    );
+  }
+  process.stderr.write(`e2e: console built into dist/console in ${Date.now() - started} ms\n`);
 }

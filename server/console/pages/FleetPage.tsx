@@ -1,0 +1,152 @@
+import { useCallback, useEffect, useState } from 'react';
+import { api } from '../api';
+import type { FleetView } from '../api';
+import { AlertsTable, DeviceList, OnlineBadge, PaperInfo, QueueInfo, kioskLabel } from '../components/fleet-bits';
+import { useI18n } from '../context';
+import { formatTime } from '../i18n';
+
+/** How often the dashboard refreshes itself. */
+const REFRESH_MS = 30_000;
+
+export function FleetPage({ onSessionLost }: { onSessionLost: () => void }) {
+  const { t, language } = useI18n();
+  const [view, setView] = useState<FleetView | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [message, setMessage] = useState<string | null>(null);
+
+  const load = useCallback(async () => {
+    const result = await api.fleet();
+    if (result.ok) {
+      setView(result.value);
+      setError(null);
+    } else if (result.status === 401) onSessionLost();
+    else setError(t('genericError', { code: result.code }));
+  }, [onSessionLost, t]);
+
+  useEffect(() => {
+    void load();
+    const timer = setInterval(() => void load(), REFRESH_MS);
+    return () => clearInterval(timer);
+  }, [load]);
+
+  const open = view?.alerts.filter((a) => a.clearedAt === null) ?? [];
+  const cleared = view?.alerts.filter((a) => a.clearedAt !== null) ?? [];
+  const online = view?.kiosks.filter((k) => k.online).length ?? 0;
+
+  return (
+    <>
+      <div className="page-head">
+        <h1>{t('fleetTitle')}</h1>
+        <div className="page-tools">
+          {view !== null && (
+            <span className="muted" role="status">
+              {t('updatedAt', { time: formatTime(view.now, language) })}
+            </span>
+          )}
+          <button type="button" className="btn btn-outline-primary" onClick={() => void load()}>
+            {t('refresh')}
+          </button>
+        </div>
+      </div>
+      {error !== null && (
+        <p role="alert" className="callout callout-danger">
+          {error}
+        </p>
+      )}
+      <p role="status" className="visually-hidden">
+        {message}
+      </p>
+      {view === null ? (
+        <p>{t('loading')}</p>
+      ) : (
+        <>
+          <ul className="summary" aria-label={t('fleetTitle')}>
+            <li>
+              <span className="summary-n">{online}</span> {t('summaryOnline')}
+            </li>
+            <li>
+              <span className="summary-n">{view.kiosks.length - online}</span> {t('summaryOffline')}
+            </li>
+            <li>
+              <span className="summary-n">{open.length}</span> {t('summaryAlerts')}
+            </li>
+          </ul>
+
+          <section aria-labelledby="open-alerts">
+            <h2 id="open-alerts">{t('openAlertsTitle')}</h2>
+            <AlertsTable
+              alerts={open}
+              caption={t('openAlertsTitle')}
+              empty={t('noOpenAlerts')}
+              cleared={false}
+              onSessionLost={onSessionLost}
+              onChanged={(text) => {
+                setMessage(text);
+                void load();
+              }}
+            />
+          </section>
+
+          <section aria-labelledby="kiosks">
+            <h2 id="kiosks">{t('kiosksTitle')}</h2>
+            {view.kiosks.length === 0 ? (
+              <p>{t('noKiosks')}</p>
+            ) : (
+              <div className="table-wrap">
+                <table>
+                  <caption className="visually-hidden">{t('kiosksTitle')}</caption>
+                  <thead>
+                    <tr>
+                      <th scope="col">{t('colKiosk')}</th>
+                      <th scope="col">{t('colStatus')}</th>
+                      <th scope="col">{t('colPaper')}</th>
+                      <th scope="col">{t('colReaders')}</th>
+                      <th scope="col">{t('colQueue')}</th>
+                      <th scope="col">{t('colVersion')}</th>
+                      <th scope="col">{t('colLastError')}</th>
+                    </tr>
+                  </thead>
+                  <tbody>
+                    {view.kiosks.map((kiosk) => (
+                      <tr key={kiosk.id} data-kiosk-id={kiosk.id}>
+                        <th scope="row">
+                          <a href={`#/kiosk/${encodeURIComponent(kiosk.id)}`}>{kioskLabel(kiosk)}</a>
+                        </th>
+                        <td>
+                          <OnlineBadge kiosk={kiosk} />
+                        </td>
+                        <td>
+                          <PaperInfo kiosk={kiosk} />
+                        </td>
+                        <td>
+                          <DeviceList kiosk={kiosk} />
+                        </td>
+                        <td>
+                          <QueueInfo kiosk={kiosk} />
+                        </td>
+                        <td>{kiosk.version ?? t('none')}</td>
+                        <td>{kiosk.lastError ?? t('none')}</td>
+                      </tr>
+                    ))}
+                  </tbody>
+                </table>
+              </div>
+            )}
+          </section>
+
+          <section aria-labelledby="cleared-alerts">
+            <h2 id="cleared-alerts">{t('clearedAlertsTitle')}</h2>
+            <AlertsTable
+              alerts={cleared}
+              caption={t('clearedAlertsTitle')}
+              empty={t('noClearedAlerts')}
+              cleared
+              onSessionLost={onSessionLost}
+              onChanged={() => void load()}
+            />
+          </section>
+        </>
+      )}
+    </>
+  );
+}
