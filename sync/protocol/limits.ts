@@ -24,3 +24,8 @@ export const MAX_BODY_BYTES = 2 * 1024 * 1024;
 
 /** Longest opaque pull cursor. */
 export const MAX_CURSOR_CHARS = 512;
+
+/** Largest document a kiosk keeps for pickup (receipt-format text, not a PDF). */
+export const MAX_PICKUP_ENVELOPE_BYTES = 64 * 1024;
+/** Length of `MAX_PICKUP_ENVELOPE_BYTES` in unpadded base64url. */
+export const MAX_PICKUP_ENVELOPE_CHARS = Math.ceil((MAX_PICKUP_ENVELOPE_BYTES * 4) / 3);

@@ -15,7 +15,7 @@
  */
 import { z } from 'zod';
 import { CatalogVersionSchema, CodeSchema, LocalizedTextSchema, TimestampSchema, UuidV7Schema } from './common';
-import { MAX_CURSOR_CHARS } from './limits';
+import { MAX_CURSOR_CHARS, MAX_PICKUP_ENVELOPE_CHARS } from './limits';
 import { SubmissionKindSchema } from './push';
 
 export const CursorSchema = z
@@ -161,6 +161,52 @@ export const AlertSchema = z.object({
 });
 export type Alert = z.infer<typeof AlertSchema>;
 
+/**
+ * A document the back office issued for pickup at this kiosk, encrypted under
+ * the key derived from the request's pickup secret (sync/crypto/pickup): the
+ * kiosk can store it but cannot read it until a resident brings the receipt.
+ * Sent once, in the pull after it was issued; the kiosk deletes it after
+ * collection or at `expiresAt`.
+ */
+export const PickupDocumentSchema = z.object({
+  id: UuidV7Schema,
+  /** The request it answers: the kiosk finds the receipt code through it. */
+  submissionId: UuidV7Schema,
+  /** Shown before opening ("Certificato di residenza"); nothing personal. */
+  title: LocalizedTextSchema,
+  issuedAt: TimestampSchema,
+  expiresAt: TimestampSchema,
+  /** sync/crypto/pickup envelope, unpadded base64url. */
+  envelope: z
+    .base64url()
+    .min(40)
+    .max(MAX_PICKUP_ENVELOPE_CHARS)
+    .meta({ description: 'sync/crypto/pickup envelope, unpadded base64url' }),
+});
+export type PickupDocument = z.infer<typeof PickupDocumentSchema>;
+
+/** What a pickup envelope opens to: the document as the kiosk prints it. */
+export const PickupContentSchema = z.object({
+  v: z.literal(1),
+  /** The applicant's codice fiscale: the card shown at pickup must carry the same; null when the request had none. */
+  codiceFiscale: z
+    .string()
+    .regex(/^[A-Z0-9]{16}$/)
+    .nullable(),
+  /** Title as printed, in Italian (the document's language). */
+  title: z.string().min(1).max(200),
+  /** The document's text, one printed line or paragraph per entry; PC858-safe. */
+  lines: z.array(z.string().max(2000)).max(200),
+  /** Who issued it ("Comune di Castelnuovo Magra - Ufficio Anagrafe"). */
+  issuer: z.string().max(200),
+  issuedAt: TimestampSchema,
+  /** Anyone checks the printed document with it on the hub's public verification page. */
+  verificationCode: z.string().regex(/^[A-Z0-9-]{6,32}$/),
+  /** The verification page's address, printed as a QR. */
+  verificationUrl: z.string().url().max(200),
+});
+export type PickupContent = z.infer<typeof PickupContentSchema>;
+
 export const PullResponseSchema = z.object({
   /** Send this on the next pull. */
   cursor: CursorSchema,
@@ -169,5 +215,7 @@ export const PullResponseSchema = z.object({
   statusChanges: z.array(StatusChangeSchema),
   catalogs: CatalogsSchema.optional(),
   alerts: z.array(AlertSchema),
+  /** Documents issued for pickup at this kiosk since the cursor (absent from hubs before pickup existed). */
+  documents: z.array(PickupDocumentSchema).optional(),
 });
 export type PullResponse = z.infer<typeof PullResponseSchema>;
