@@ -103,11 +103,27 @@ export function matchStreets(streets: readonly Street[], query: string, limit: n
   return [...here, ...elsewhere].slice(0, limit);
 }
 
+/**
+ * The kiosk's order of the categories. The renderer may import only types from
+ * the contract, so the list is repeated here; the type below fails to compile
+ * if the contract gains a category that is not in it.
+ */
+export const CATEGORY_ORDER = [
+  'lighting',
+  'roads',
+  'waste',
+  'greenery',
+  'water',
+  'other',
+] as const satisfies readonly ReportCategory[];
+const everyCategoryOrdered: Exclude<ReportCategory, (typeof CATEGORY_ORDER)[number]> extends never ? true : never =
+  true;
+void everyCategoryOrdered;
+
 /** The categories the hub accepts, in the kiosk's fixed order. */
 export function offeredCategories(catalog: ServicesCatalog | null): ReportCategory[] {
   if (!catalog) return [];
-  // The runtime lists them in the contract's order, only those the hub takes.
-  return catalog.reportCategories;
+  return CATEGORY_ORDER.filter((c) => catalog.reportCategories.includes(c));
 }
 
 export function isDescriptionAcceptable(text: string): boolean {

@@ -223,8 +223,8 @@ describe('pull', () => {
   });
 
   it('tolerates fields a newer hub adds, and drops them', () => {
-    const parsed = PullResponseSchema.parse({ ...pullResponse, documents: [] });
-    expect(parsed).not.toHaveProperty('documents');
+    const parsed = PullResponseSchema.parse({ ...pullResponse, appointments: [] });
+    expect(parsed).not.toHaveProperty('appointments');
   });
 
   it('refuses a status it does not know, and text without Italian', () => {

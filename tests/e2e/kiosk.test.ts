@@ -25,6 +25,13 @@ import type { Viewport } from './harness';
 const h = useHarness();
 const it_ = STRINGS.it;
 const POLL = { timeout: 5_000 } as const;
+/** The home tiles in reading order. */
+const HOME_TILES = [
+  it_.service.certificate.title,
+  it_.service.report.title,
+  it_.service.status.title,
+  it_.service.info.title,
+];
 
 const demo = JSON.parse(readFileSync(new URL('../../config/demo.json', import.meta.url), 'utf8')) as {
   frazione: string;
@@ -211,18 +218,23 @@ describe('keyboard and keypad', () => {
     await title(page, it_.home.title).waitFor();
 
     await kb.press('ArrowDown');
-    await expectVisibleFocus(page, it_.service.info.title);
-    // Arrows walk the controls in reading order and wrap around.
+    await expectVisibleFocus(page, it_.service.certificate.title);
+    // Arrows walk the controls in reading order (the tiles, back, the languages) and wrap around.
     const seen: string[] = [];
-    for (let i = 0; i < 1 + 1 + LOCALES.length; i++) {
+    for (let i = 0; i < HOME_TILES.length + 1 + LOCALES.length; i++) {
       await kb.press('ArrowDown');
       await expectVisibleFocus(page);
       seen.push((await focused(page)).text);
     }
-    expect(seen.at(-1)).toContain(it_.service.info.title);
+    expect(seen.slice(0, HOME_TILES.length - 1).map((t, i) => t.includes(HOME_TILES[i + 1]!))).toEqual(
+      HOME_TILES.slice(1).map(() => true),
+    );
+    expect(seen.at(-1)).toContain(it_.service.certificate.title);
     await kb.press('ArrowUp');
     await expectVisibleFocus(page, STRINGS.ar.language.name);
     await kb.press('ArrowDown');
+    await expectVisibleFocus(page, it_.service.certificate.title);
+    for (let i = 1; i < HOME_TILES.length; i++) await kb.press('ArrowDown');
     await expectVisibleFocus(page, it_.service.info.title);
 
     await kb.press('Enter');
@@ -251,7 +263,8 @@ describe('keyboard and keypad', () => {
     await kb.press('Tab');
     await kb.press('Enter');
     await title(page, it_.home.title).waitFor();
-    await kb.press('ArrowDown');
+    // Informazioni is the last tile.
+    for (let i = 0; i < HOME_TILES.length; i++) await kb.press('ArrowDown');
     await kb.press('Enter');
     await page.getByRole('note').waitFor();
     return page;
