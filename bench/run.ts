@@ -13,6 +13,7 @@ import { hubFigures } from './hub';
 import { printerFigures } from './printer';
 import { readerFigures } from './readers';
 import { storeFigures } from './store';
+import { servicesFigures } from './services';
 import { syncFigures } from './sync';
 import { bundleFigures, startupFigures, tapFigures } from './ui';
 import type { BenchContext, FigureGroup } from './ui';
@@ -26,6 +27,7 @@ const GROUPS: readonly FigureGroup[] = [
   readerFigures,
   hubFigures,
   syncFigures,
+  servicesFigures,
 ];
 const RESULTS_FILE = join(ROOT, 'bench', 'results.json');
 

@@ -7,15 +7,26 @@
  */
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, BrowserContext } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { STORE_FILE } from '../../kiosk-shell/runtime/runtime';
-import { FIXED_TIME, PORTRAIT, STRINGS, expectNoAxeViolations, launchBrowser, screenshot } from './harness';
+import { STRINGS, expectNoAxeViolations, launchBrowser, screenshot } from './harness';
 import { SAMPLE_TD1_EXPIRED } from '../fixtures/hardware/readers/samples';
 import { startServiceKiosk, until } from './services-harness';
+import {
+  RESIDENZA,
+  certificateAfterCard,
+  driveReport,
+  heading,
+  noCheck,
+  openKiosk,
+  openService,
+  shownCode,
+  start,
+} from './journeys';
+import type { Check, Driver, Locale } from './journeys';
 import type { ServiceKiosk } from './services-harness';
 
-type Locale = keyof typeof STRINGS;
 const CF = 'RSSMRA85T10A562S';
 const CF_WRONG_CHECK = 'RSSMRA85T10A562T';
 
@@ -39,69 +50,6 @@ afterAll(async () => {
   await kiosk?.close();
 });
 
-/** Counts the resident's taps: clicks on the page, the way the bench counts them. */
-type Driver = { page: Page; taps: number; tap(name: string | RegExp, role?: 'button' | 'radio'): Promise<void> };
-
-async function open(options: { pausedClock?: boolean } = {}): Promise<Driver> {
-  const context = await browser.newContext({
-    viewport: PORTRAIT,
-    locale: 'it-IT',
-    timezoneId: 'Europe/Rome',
-    reducedMotion: 'reduce',
-  });
-  contexts.push(context);
-  context.setDefaultTimeout(10_000);
-  const page = await context.newPage();
-  if (options.pausedClock) {
-    await page.clock.install({ time: FIXED_TIME });
-    await page.clock.pauseAt(FIXED_TIME.getTime() + 1000);
-  }
-  await page.goto(kiosk.url);
-  await page.locator('main:not([aria-busy="true"])').first().waitFor();
-  const driver: Driver = {
-    page,
-    taps: 0,
-    async tap(name, role = 'button') {
-      await page
-        .getByRole(role, { name, exact: typeof name === 'string' })
-        .first()
-        .click();
-      driver.taps += 1;
-    },
-  };
-  return driver;
-}
-
-/** Matches an accessible name that starts with `text` (an option's name also holds its description). */
-function startsWith(text: string): RegExp {
-  return new RegExp(`^${text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`);
-}
-
-function heading(page: Page, text: string, level?: number) {
-  return page.getByRole('heading', { name: text, exact: true, ...(level !== undefined && { level }) });
-}
-
-/** Attract → (language) → home. */
-async function start(d: Driver, locale: Locale = 'it'): Promise<void> {
-  const s = STRINGS[locale];
-  if (locale === 'it') await d.page.getByRole('button', { name: STRINGS.it.attract.touchToStart }).click();
-  else await d.page.getByRole('button', { name: s.language.name, exact: true }).click();
-  await heading(d.page, s.home.title, 1).waitFor();
-}
-
-async function openService(d: Driver, service: 'certificate' | 'report' | 'status', locale: Locale = 'it') {
-  await d.tap(startsWith(STRINGS[locale].service[service].title));
-}
-
-/** The receipt code shown on the outcome screen, e.g. `7KQ3-9MXD`. */
-async function shownCode(page: Page, locale: Locale): Promise<string> {
-  await heading(page, STRINGS[locale].flow.receipt.title).waitFor();
-  const text = await page.locator('.receipt-outcome').innerText();
-  const match = /\b([0-9A-Z]{4})[\s-]?([0-9A-Z]{4})\b/.exec(text.replace(/\u00a0/g, ' '));
-  if (!match) throw new Error(`no receipt code on screen: ${text}`);
-  return `${match[1]}-${match[2]}`;
-}
-
 async function hubHolds(code: string): Promise<void> {
   // The hub knows the request by id; the kiosk's lookup tells which protocol number it got.
   await until(
@@ -121,42 +69,17 @@ async function hubHolds(code: string): Promise<void> {
   expect(stored, `hub requests for ${code}`).toHaveLength(1);
 }
 
-/** Certificate for oneself, exempt for a pension, collected at this kiosk, from the identification step on. */
-async function certificateAfterCard(d: Driver, locale: Locale, check: (label: string) => Promise<void>) {
-  const s = STRINGS[locale];
-  await heading(d.page, s.identify.confirm.title).waitFor();
-  await check('identify-confirm');
-  await d.tap(s.identify.confirm.yes);
-  await heading(d.page, s.certificate.type.title).waitFor();
-  await check('certificate-type');
-  await d.tap(startsWith(RESIDENZA[locale]), 'radio');
-  await heading(d.page, s.certificate.subject.title).waitFor();
-  await check('certificate-subject');
-  await d.tap(startsWith(s.certificate.subject.self), 'radio');
-  await heading(d.page, s.certificate.stampDuty.title).waitFor();
-  await check('certificate-stamp-duty');
-  await d.tap(startsWith(s.certificate.stampDuty.exempt), 'radio');
-  await heading(d.page, s.certificate.exemption.title).waitFor();
-  await check('certificate-exemption');
-  await d.tap(startsWith(s.certificate.exemption.pension.title), 'radio');
-  await heading(d.page, s.certificate.delivery.title).waitFor();
-  await check('certificate-delivery');
-  await d.tap(startsWith(s.certificate.delivery.kiosk), 'radio');
-  await heading(d.page, s.certificate.summary.title).waitFor();
-  await check('certificate-summary');
-  await d.tap(s.certificate.summary.confirm);
+/** axe and a screenshot on every step of a journey. */
+function checked(d: Driver, locale: Locale, prefix = ''): Check {
+  return async (label) => {
+    await expectNoAxeViolations(d.page, `${label} ${locale}`);
+    await screenshot(d.page, `${prefix}${label}${locale === 'it' ? '' : `-${locale}`}`);
+  };
 }
 
-const noCheck = () => Promise.resolve();
-
-/** The demo hub's names for the certificate of residence (server/db/seed.ts). */
-const RESIDENZA: Record<Locale, string> = {
-  it: 'Certificato di residenza',
-  en: 'Certificate of residence',
-  de: 'Wohnsitzbescheinigung',
-  fr: 'Certificat de résidence',
-  ar: 'شهادة الإقامة',
-};
+function open(options: { pausedClock?: boolean } = {}): Promise<Driver> {
+  return openKiosk(browser, kiosk.url, { ...options, onContext: (c) => contexts.push(c) });
+}
 
 describe('Certificati anagrafici', () => {
   it('takes a certificate for oneself from a scanned card to a printed receipt in at most 7 taps, stored once by the hub', async () => {
@@ -169,10 +92,7 @@ describe('Certificati anagrafici', () => {
     const printedBefore = kiosk.receiptCount();
     await kiosk.sims.commands.scan([CF]);
     d.taps = 0;
-    await certificateAfterCard(d, 'it', async (label) => {
-      await expectNoAxeViolations(d.page, `${label} it`);
-      await screenshot(d.page, label);
-    });
+    await certificateAfterCard(d, 'it', checked(d, 'it'));
     expect(d.taps).toBeLessThanOrEqual(7);
     const code = await shownCode(d.page, 'it');
     await expectNoAxeViolations(d.page, 'receipt-outcome it');
@@ -255,7 +175,7 @@ describe('Segnalazioni', () => {
     await expectNoAxeViolations(d.page, 'report-category fr');
     await screenshot(d.page, 'report-category');
     d.taps = 0;
-    await driveReport(d, 'fr', 'Le lampadaire est en panne');
+    await driveReport(d, 'fr', 'Le lampadaire est en panne', checked(d, 'fr'));
     const code = await shownCode(d.page, 'fr');
     const [receipt] = await until(() => {
       const r = kiosk.receiptsSince(printedBefore);
@@ -267,37 +187,6 @@ describe('Segnalazioni', () => {
     await hubHolds(code);
   });
 });
-
-/** Report: lighting, the first street matching "aurel", a short description, no contact. */
-async function driveReport(d: Driver, locale: Locale, description: string): Promise<void> {
-  const r = STRINGS[locale].report;
-  const next = STRINGS[locale].flow.continue;
-  await d.tap(startsWith(r.category.lighting.title), 'radio');
-  await d.tap(next);
-  await heading(d.page, r.place.title).waitFor();
-  await expectNoAxeViolations(d.page, `report-place ${locale}`);
-  await d.tap(startsWith(r.place.street));
-  await heading(d.page, r.street.title).waitFor();
-  await d.page.keyboard.type('aurel');
-  await d.page
-    .getByRole('button', { name: /Via Aurelia/ })
-    .first()
-    .waitFor();
-  await expectNoAxeViolations(d.page, `report-street ${locale}`);
-  await d.tap(/Via Aurelia/);
-  await heading(d.page, r.description.title).waitFor();
-  await d.page.keyboard.type(description);
-  await expectNoAxeViolations(d.page, `report-description ${locale}`);
-  await screenshot(d.page, `report-description-${locale}`);
-  await d.tap(next);
-  await heading(d.page, r.contact.title).waitFor();
-  await d.tap(startsWith(r.contact.none));
-  await heading(d.page, r.summary.title).waitFor();
-  expect(await d.page.locator('main').innerText()).toContain(description);
-  await expectNoAxeViolations(d.page, `report-summary ${locale}`);
-  await screenshot(d.page, `report-summary-${locale}`);
-  await d.tap(r.summary.confirm);
-}
 
 describe('the printer and the hub failing', () => {
   it('says so on the tiles when the paper is out, still takes the request, shows the code, and reprints after a refill', async () => {
@@ -348,10 +237,7 @@ describe('the printer and the hub failing', () => {
     await openService(d, 'certificate', 'ar');
     const before = kiosk.receiptCount();
     await kiosk.sims.commands.scan([CF]);
-    await certificateAfterCard(d, 'ar', async (label) => {
-      await expectNoAxeViolations(d.page, `${label} ar`);
-      await screenshot(d.page, `${label}-ar`);
-    });
+    await certificateAfterCard(d, 'ar', checked(d, 'ar'));
     const code = await shownCode(d.page, 'ar');
     await expectNoAxeViolations(d.page, 'receipt-outcome ar');
     const [receipt] = await until(() => {
