@@ -12,7 +12,7 @@
  * technician refills the paper; `endSession` forgets it.
  */
 import type { Database } from 'better-sqlite3';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { checkCodiceFiscale } from '../../hardware/readers/codice-fiscale';
 import type { Receipt } from '../../hardware/printer/receipt';
 import { seal } from '../../sync/crypto/seal';
@@ -62,7 +62,7 @@ export type RequestService = {
   create(request: NewRequest): Promise<CreatedRequest>;
   reprint(receiptCode: string): Promise<PrintOutcome>;
   lookup(receiptCode: string): RequestLookup;
-  /** Forgets the receipts of the session that just ended. */
+  /** Forgets the receipts and requests of the session that just ended. */
   endSession(): void;
 };
 
@@ -119,6 +119,9 @@ export function createRequestService(opts: RequestServiceOptions): RequestServic
   const { config, db, devices, now } = opts;
   const log = opts.log.child({ module: 'requests' });
   const sessionReceipts = new Map<string, Receipt>();
+  // The same request sent again in a session (the UI retried after a lost answer)
+  // gets the first answer, not a second request and a second receipt.
+  const sessionRequests = new Map<string, Promise<CreatedRequest>>();
 
   function checkIdentity(identity: Identity): void {
     if (identity.codiceFiscale !== null && !checkCodiceFiscale(identity.codiceFiscale).ok) {
@@ -201,6 +204,60 @@ export function createRequestService(opts: RequestServiceOptions): RequestServic
     };
   }
 
+  async function createOnce(request: NewRequest): Promise<CreatedRequest> {
+    const enrollment = loadEnrollment(db);
+    if (!enrollment) throw new ApiFailure('SERVICE_UNAVAILABLE', 'the kiosk is not enrolled with the hub yet');
+    const catalogs = readCatalogs(db);
+    if (!catalogs.catalog) throw new ApiFailure('SERVICE_UNAVAILABLE', 'no catalog pulled from the hub yet');
+    const pickupSecret =
+      request.kind === 'certificate' && request.delivery.kind === 'kiosk'
+        ? randomBytes(PICKUP_SECRET_BYTES).toString('base64url')
+        : null;
+    const prepared = prepare(request, catalogs, pickupSecret);
+    const content = SealedContentSchema.parse(prepared.content);
+    const at = now();
+    const id = newSubmissionId(at);
+    const sealed = await seal(enrollment.hubEncryptionKey, new TextEncoder().encode(JSON.stringify(content)), id);
+    let created;
+    try {
+      created = createSubmission(
+        db,
+        {
+          id,
+          kind: request.kind,
+          service: prepared.service,
+          locale: request.locale,
+          publicFields: prepared.publicFields,
+          sealed,
+          now: at,
+        },
+        opts.minFreeBytes !== undefined ? { minFreeBytes: opts.minFreeBytes } : {},
+      );
+    } catch (err) {
+      if (err instanceof StoreError && err.code === 'STORE_FULL') {
+        log.error({ event: 'request.store-full' }, 'request refused: the disk is too full');
+        throw new ApiFailure('STORE_FULL', 'the kiosk disk is too full to take a request');
+      }
+      throw err;
+    }
+    log.info({ event: 'request.created', id, kind: request.kind, service: prepared.service }, 'request queued');
+    opts.onQueued();
+
+    const receiptCode = formatReceiptCode(created.receiptCode);
+    const receipt = buildReceipt(request, {
+      comune: config.comune.name,
+      frazione: config.frazione,
+      receiptCode,
+      createdAt: created.createdAt,
+      certificateName: prepared.name,
+      streetName: prepared.street,
+      pickupSecret,
+    });
+    sessionReceipts.set(created.receiptCode, receipt);
+    const print = await devices.printReceipt(receipt);
+    return { receiptCode, createdAt: created.createdAt.toISOString(), print };
+  }
+
   return {
     catalog() {
       const { catalog, stradario, updatedAt } = readCatalogs(db);
@@ -225,58 +282,15 @@ export function createRequestService(opts: RequestServiceOptions): RequestServic
       return result.ok ? { ok: true, codiceFiscale: result.codiceFiscale } : { ok: false, problem: result.reason };
     },
 
-    async create(request) {
-      const enrollment = loadEnrollment(db);
-      if (!enrollment) throw new ApiFailure('SERVICE_UNAVAILABLE', 'the kiosk is not enrolled with the hub yet');
-      const catalogs = readCatalogs(db);
-      if (!catalogs.catalog) throw new ApiFailure('SERVICE_UNAVAILABLE', 'no catalog pulled from the hub yet');
-      const pickupSecret =
-        request.kind === 'certificate' && request.delivery.kind === 'kiosk'
-          ? randomBytes(PICKUP_SECRET_BYTES).toString('base64url')
-          : null;
-      const prepared = prepare(request, catalogs, pickupSecret);
-      const content = SealedContentSchema.parse(prepared.content);
-      const at = now();
-      const id = newSubmissionId(at);
-      const sealed = await seal(enrollment.hubEncryptionKey, new TextEncoder().encode(JSON.stringify(content)), id);
-      let created;
-      try {
-        created = createSubmission(
-          db,
-          {
-            id,
-            kind: request.kind,
-            service: prepared.service,
-            locale: request.locale,
-            publicFields: prepared.publicFields,
-            sealed,
-            now: at,
-          },
-          opts.minFreeBytes !== undefined ? { minFreeBytes: opts.minFreeBytes } : {},
-        );
-      } catch (err) {
-        if (err instanceof StoreError && err.code === 'STORE_FULL') {
-          log.error({ event: 'request.store-full' }, 'request refused: the disk is too full');
-          throw new ApiFailure('STORE_FULL', 'the kiosk disk is too full to take a request');
-        }
-        throw err;
-      }
-      log.info({ event: 'request.created', id, kind: request.kind, service: prepared.service }, 'request queued');
-      opts.onQueued();
-
-      const receiptCode = formatReceiptCode(created.receiptCode);
-      const receipt = buildReceipt(request, {
-        comune: config.comune.name,
-        frazione: config.frazione,
-        receiptCode,
-        createdAt: created.createdAt,
-        certificateName: prepared.name,
-        streetName: prepared.street,
-        pickupSecret,
-      });
-      sessionReceipts.set(created.receiptCode, receipt);
-      const print = await devices.printReceipt(receipt);
-      return { receiptCode, createdAt: created.createdAt.toISOString(), print };
+    create(request) {
+      const key = createHash('sha256').update(JSON.stringify(request)).digest('base64url');
+      const earlier = sessionRequests.get(key);
+      if (earlier) return earlier;
+      const created = createOnce(request);
+      sessionRequests.set(key, created);
+      // A refusal wrote nothing: the same request may be tried again.
+      created.catch(() => sessionRequests.delete(key));
+      return created;
     },
 
     async reprint(receiptCode) {
@@ -285,7 +299,6 @@ export function createRequestService(opts: RequestServiceOptions): RequestServic
       if (!receipt) throw new ApiFailure('NOT_FOUND', 'no receipt of this session has that code');
       return devices.printReceipt(receipt);
     },
-
     lookup(receiptCode) {
       const found = findByReceiptCode(db, receiptCode);
       if (!found || (found.kind !== 'certificate' && found.kind !== 'report')) return { found: false };
@@ -316,6 +329,7 @@ export function createRequestService(opts: RequestServiceOptions): RequestServic
 
     endSession() {
       sessionReceipts.clear();
+      sessionRequests.clear();
     },
   };
 }

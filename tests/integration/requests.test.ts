@@ -233,6 +233,28 @@ describe('requests', () => {
     expect(await value('requests.lookup', { receiptCode: 'ZZZZ-ZZZZ' })).toEqual({ found: false });
   });
 
+  it('answers a request sent twice in a session (a retry after a lost answer) with the first one, printed once', async () => {
+    const count = () => (runtime.store.db.prepare('SELECT COUNT(*) AS n FROM submissions').get() as { n: number }).n;
+    const request = { ...SELF_AT_KIOSK, delivery: { kind: 'townHall' } };
+    const before = count();
+    const printed = sims.printer.receipts().length;
+    const [first, again] = await Promise.all([
+      value<{ receiptCode: string }>('requests.create', request),
+      value<{ receiptCode: string }>('requests.create', request),
+    ]);
+    expect(again.receiptCode).toBe(first.receiptCode);
+    expect(count()).toBe(before + 1);
+    await until(() => sims.printer.receipts().length > printed, 'the receipt');
+    await new Promise((r) => setTimeout(r, 300));
+    expect(sims.printer.receipts().length).toBe(printed + 1);
+    // A new session asking the same is a new request.
+    await value('session.ended', { reason: 'done' });
+    const next = await value<{ receiptCode: string }>('requests.create', request);
+    expect(next.receiptCode).not.toBe(first.receiptCode);
+    expect(count()).toBe(before + 2);
+    await value('session.ended', { reason: 'done' });
+  });
+
   it('refuses what the catalog or the rules do not allow, and writes nothing', async () => {
     const count = () => (runtime.store.db.prepare('SELECT COUNT(*) AS n FROM submissions').get() as { n: number }).n;
     const before = count();
