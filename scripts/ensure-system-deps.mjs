@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 /**
- * `npm test` needs two things from outside npm: Debian's Chromium (driven by
- * Playwright, never downloaded) and socat (virtual serial devices). Run as
+ * `npm test` needs a few things from outside npm: Debian's Chromium (driven by
+ * Playwright, never downloaded), socat (virtual serial devices) and espeak-ng
+ * (speech output). Run as
  * root it installs what is missing with apt-get; otherwise it stops at once
  * and prints the exact command to run.
  */
@@ -11,6 +12,8 @@ import { existsSync } from 'node:fs';
 const NEEDS = [
   { pkg: 'chromium', present: () => existsSync('/usr/bin/chromium') },
   { pkg: 'socat', present: () => onPath('socat') },
+  // Speech output for residents who cannot see the screen (on-device, offline).
+  { pkg: 'espeak-ng', present: () => onPath('espeak-ng') },
   { pkg: 'fonts-dejavu-core', present: () => existsSync('/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf') },
 ];
 

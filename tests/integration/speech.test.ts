@@ -1,0 +1,101 @@
+/**
+ * Speech output with the real engine (Debian's espeak-ng): audio for every
+ * kiosk language, interruption, volume, and the headphone jack.
+ */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { LOCALES } from '../../kiosk-shell/api/contract';
+import { jackFile, watchJack } from '../../kiosk-shell/runtime/jack';
+import { DEFAULT_VOLUME, MAX_VOLUME, MIN_VOLUME, createSpeech, synthesize } from '../../kiosk-shell/runtime/speech';
+
+const dirs: string[] = [];
+afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+
+/** Samples of a 16-bit mono WAV that are not silence. */
+function voicedSamples(wav: Buffer): number {
+  expect(wav.subarray(0, 4).toString('latin1')).toBe('RIFF');
+  expect(wav.subarray(8, 12).toString('latin1')).toBe('WAVE');
+  let voiced = 0;
+  for (let i = 44; i + 1 < wav.length; i += 2) if (Math.abs(wav.readInt16LE(i)) > 500) voiced += 1;
+  return voiced;
+}
+
+const PHRASES = {
+  it: 'Tocca qui per iniziare',
+  en: 'Touch here to start',
+  de: 'Hier berühren, um zu beginnen',
+  fr: 'Touchez ici pour commencer',
+  ar: 'المس هنا للبدء',
+} as const;
+
+describe('speech output', () => {
+  it.each(LOCALES)('produces audible speech in %s', async (locale) => {
+    const wav = await synthesize({ text: PHRASES[locale], locale });
+    expect(voicedSamples(wav)).toBeGreaterThan(2000);
+  });
+
+  it('speaks more quietly at a lower volume', async () => {
+    const loud = await synthesize({ text: PHRASES.it, locale: 'it' }, { volume: MAX_VOLUME });
+    const quiet = await synthesize({ text: PHRASES.it, locale: 'it' }, { volume: MIN_VOLUME });
+    const peak = (wav: Buffer) => {
+      let max = 0;
+      for (let i = 44; i + 1 < wav.length; i += 2) max = Math.max(max, Math.abs(wav.readInt16LE(i)));
+      return max;
+    };
+    expect(peak(loud)).toBeGreaterThan(peak(quiet) * 2);
+  });
+
+  it('interrupts what it is saying for the next thing, repeats the last, and resets the volume', async () => {
+    // An engine that talks for a minute unless it is interrupted.
+    const dir = mkdtempSync(join(tmpdir(), 'sportello-speech-'));
+    dirs.push(dir);
+    const slow = join(dir, 'slow-engine');
+    writeFileSync(slow, '#!/bin/sh\ncat > /dev/null\nexec sleep 60\n', { mode: 0o755 });
+    const talker = createSpeech({ command: slow, output: 'silent' });
+    const started = Date.now();
+    const long = talker.say({ text: 'Una frase lunga', locale: 'it' });
+    await new Promise((r) => setTimeout(r, 100));
+    talker.stop();
+    await long;
+    expect(Date.now() - started).toBeLessThan(30_000);
+
+    const speech = createSpeech({ output: 'silent' });
+    const first = speech.say({ text: 'Questa è una frase molto lunga. '.repeat(40), locale: 'it' });
+    const second = speech.say({ text: 'Indietro', locale: 'it' });
+    await Promise.all([first, second]);
+    expect(speech.last()).toEqual({ text: 'Indietro', locale: 'it' });
+    await speech.repeat();
+    expect(speech.changeVolume('up')).toBe(DEFAULT_VOLUME + 20);
+    for (let i = 0; i < 20; i++) speech.changeVolume('up');
+    expect(speech.volume()).toBe(MAX_VOLUME);
+    for (let i = 0; i < 20; i++) speech.changeVolume('down');
+    expect(speech.volume()).toBe(MIN_VOLUME);
+    expect(speech.changeVolume('reset')).toBe(DEFAULT_VOLUME);
+    speech.close();
+  });
+
+  it('reports a missing engine as such', async () => {
+    await expect(synthesize({ text: 'x', locale: 'it' }, { command: 'no-such-espeak' })).rejects.toMatchObject({
+      code: 'ENGINE_MISSING',
+    });
+  });
+});
+
+describe('headphone jack', () => {
+  it('sees headphones going in and out through the jack file', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'sportello-jack-'));
+    dirs.push(dataDir);
+    const file = jackFile(dataDir);
+    const seen: boolean[] = [];
+    const jack = watchJack(file, (c) => seen.push(c), 20);
+    expect(jack.connected()).toBe(false);
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(file, 'in\n');
+    await expect.poll(() => seen, { timeout: 2000 }).toEqual([true]);
+    writeFileSync(file, 'out\n');
+    await expect.poll(() => seen, { timeout: 2000 }).toEqual([true, false]);
+    jack.close();
+  });
+});
