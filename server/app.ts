@@ -23,6 +23,7 @@ import { createEd25519Signer, decodeEd25519PublicKey, keyIdFor } from '../sync/c
 import { HEADER_KEY, HEADER_NONCE, signResponse, verifyRequest } from '../sync/crypto/sign';
 import { CATALOG_NAMES, ENDPOINTS, ERROR_HTTP_STATUS, MAX_BODY_BYTES, RawKeySchema } from '../sync/protocol';
 import type {
+  CollectResponse,
   EnrollResponse,
   ErrorBody,
   ErrorCode,
@@ -45,6 +46,10 @@ import type { ConsoleOptions } from './console-api/plugin';
 import { DEFAULT_THRESHOLDS } from './fleet/evaluate';
 import type { FleetThresholds } from './fleet/evaluate';
 import { onHeartbeat } from './fleet/fleet';
+import { BACKOFFICE_PREFIX, backofficePlugin } from './backoffice/routes';
+import type { Backoffice } from './backoffice/service';
+import { registerVerifyRoutes } from './backoffice/verify-page';
+import { markDocumentCollected, pickupDocumentsSince } from './db/documents';
 
 export type AppOptions = {
   hubDb: HubDb;
@@ -61,6 +66,10 @@ export type AppOptions = {
   thresholds?: FleetThresholds;
   /** The console (fleet dashboard) under /console; left out, it is not served. */
   console?: Omit<ConsoleOptions, 'hubDb' | 'now' | 'thresholds'>;
+  /** The back office (under /console/api/backoffice, with the console) and the public /verify page. */
+  backoffice?: { service: Backoffice; verifyRateLimit?: RateLimit };
+  /** Most pickup documents in one pull answer (each up to 64 KiB): default 20. */
+  pullDocumentPageSize?: number;
 };
 
 /** What a handler answers: a status, a JSON body, maybe extra headers. */
@@ -135,6 +144,7 @@ function publicKeyObject(raw: string): KeyObject {
 export function buildApp(options: AppOptions): FastifyInstance {
   const { hubDb, keys, now, log, rateLimit, signatureWindowMs, pullPageSize } = options;
   const thresholds = options.thresholds ?? DEFAULT_THRESHOLDS;
+  const documentPageSize = options.pullDocumentPageSize ?? 20;
   const signer = createEd25519Signer(keys.signing.privateKey);
   const openApi = JSON.stringify(buildOpenApi());
 
@@ -322,21 +332,45 @@ export function buildApp(options: AppOptions): FastifyInstance {
       if (state === null) return refusal('INVALID_REQUEST', 'cursor: not a cursor of this hub');
       const { kiosk } = auth;
 
+      // Status changes and pickup documents share one seq counter: walk both in
+      // seq order and stop at either page limit, so the cursor (the last seq
+      // given) never steps over an item of the other list.
       const changes = await statusChangesSince(db, kiosk.id, state.seq, pullPageSize + 1);
-      const page = changes.slice(0, pullPageSize);
+      const documents = await pickupDocumentsSince(db, kiosk.id, state.seq, documentPageSize + 1, at);
+      const page: typeof changes = [];
+      const pageDocuments: typeof documents = [];
+      let lastSeq = state.seq;
+      let ci = 0;
+      let di = 0;
+      while (page.length + pageDocuments.length < pullPageSize) {
+        const change = changes[ci];
+        const document = documents[di];
+        if (document !== undefined && (change === undefined || document.seq < change.seq)) {
+          if (pageDocuments.length === documentPageSize) break;
+          pageDocuments.push(document);
+          lastSeq = document.seq;
+          di += 1;
+        } else if (change !== undefined) {
+          page.push(change);
+          lastSeq = change.seq;
+          ci += 1;
+        } else break;
+      }
+      const hasMore = ci < changes.length || di < documents.length;
       const versions = await catalogVersions(db, kiosk.comune_istat);
       const changed = CATALOG_NAMES.filter(
         (name) => versions[name] !== undefined && versions[name] !== state.versions[name],
       );
       const catalogs = await loadCatalogs(db, kiosk.comune_istat, changed);
       const alerts = await currentAlerts(db, kiosk.comune_istat, kiosk.frazione_code, at);
-      const cursor = encodeCursor({ seq: page.at(-1)?.seq ?? state.seq, versions });
+      const cursor = encodeCursor({ seq: lastSeq, versions });
       return ok<PullResponse>({
         cursor,
-        hasMore: changes.length > pullPageSize,
+        hasMore,
         statusChanges: page.map(({ seq: _seq, ...change }) => change),
         ...(changed.length > 0 ? { catalogs } : {}),
         alerts,
+        documents: pageDocuments.map(({ seq: _seq, ...document }) => document),
       });
     });
     return answer(request, reply, result);
@@ -361,9 +395,50 @@ export function buildApp(options: AppOptions): FastifyInstance {
     return answer(request, reply, result);
   });
 
+  // ---- pickup: collections reported by kiosks -------------------------------
+  app.post(ENDPOINTS.collect.path, async (request, reply) => {
+    const result = await hubDb.write(async (db): Promise<Answer> => {
+      const at = now();
+      const auth = await authenticate(db, request, at);
+      if (!auth.ok) return auth.answer;
+      const input = parseBody(rawBody(request), ENDPOINTS.collect.body);
+      if (!input.ok) return input.answer;
+      const results: CollectResponse['results'] = [];
+      for (const item of input.value.items) {
+        const outcome = await markDocumentCollected(db, auth.kiosk.id, item.documentId, Date.parse(item.collectedAt));
+        results.push({ documentId: item.documentId, status: outcome === 'not-found' ? 'unknown' : 'recorded' });
+      }
+      request.log.info(
+        {
+          event: 'collect.stored',
+          kioskId: auth.kiosk.id,
+          items: results.length,
+          unknown: results.filter((r) => r.status === 'unknown').length,
+        },
+        'collections stored',
+      );
+      return ok<CollectResponse>({ results });
+    });
+    return answer(request, reply, result);
+  });
+
   if (options.console !== undefined) {
     // Encapsulated: its own JSON parser, cookies, errors; the raw-bytes parser above stays the sync API's.
     void app.register(consolePlugin({ ...options.console, hubDb, now, thresholds }), { prefix: CONSOLE_PREFIX });
+  }
+
+  if (options.backoffice !== undefined) {
+    if (options.console !== undefined) {
+      void app.register(
+        backofficePlugin({ hubDb, now, policy: options.console.policy, backoffice: options.backoffice.service }),
+        { prefix: BACKOFFICE_PREFIX },
+      );
+    }
+    registerVerifyRoutes(app, {
+      hubDb,
+      now,
+      ...(options.backoffice.verifyRateLimit ? { rateLimit: options.backoffice.verifyRateLimit } : {}),
+    });
   }
 
   app.get('/openapi.json', (_request, reply) => reply.type('application/json; charset=utf-8').send(openApi));

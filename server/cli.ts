@@ -40,8 +40,10 @@ export const USAGE = `usage: npm run hub -- <command>
   user list [--json]                        console users (no passwords)
 
 environment: SPORTELLO_HUB_DATA_DIR, else <SPORTELLO_DATA_DIR or ./var>/hub; DATABASE_URL for PostgreSQL;
-SPORTELLO_CONSOLE_SECURE_COOKIES=1 behind a TLS proxy that talks http to the hub.
-The console (fleet dashboard) is served at <hub URL>/console/.
+SPORTELLO_CONSOLE_SECURE_COOKIES=1 behind a TLS proxy that talks http to the hub;
+SMTP_URL=smtp://relay:25 and SMTP_FROM=<address> to e-mail residents; SPORTELLO_HUB_PUBLIC_URL, the
+address printed in verification links (default: the hub's own).
+The console (fleet dashboard and back office) is served at <hub URL>/console/; /verify checks documents.
 The demo comune (Castelnuovo Magra, 011011) is written on first use unless --no-demo.
 `;
 
@@ -137,6 +139,10 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
         rateLimit: { max: perMinute, windowMs: 60_000 },
         log: pino({ level: io.env.SPORTELLO_HUB_LOG_LEVEL ?? 'info', name: 'hub' }, pino.destination(2)),
         consoleSecureCookies: io.env.SPORTELLO_CONSOLE_SECURE_COOKIES === '1' ? true : 'auto',
+        ...(io.env.SPORTELLO_HUB_PUBLIC_URL ? { publicUrl: io.env.SPORTELLO_HUB_PUBLIC_URL } : {}),
+        ...(io.env.SMTP_URL
+          ? { mail: { smtpUrl: io.env.SMTP_URL, from: io.env.SMTP_FROM ?? 'sportello@localhost' } }
+          : {}),
       });
       io.stdout(`Sportello hub: ${hub.url}\n`);
       io.stdout(`Sportello console: ${hub.url}/console/\n`);

@@ -27,6 +27,13 @@ import type { LoadedHubKeys } from './db/keys';
 import { openHubDb } from './db/open';
 import type { HubDb } from './db/open';
 import { seedDemo } from './db/seed';
+import { createBackoffice } from './backoffice/service';
+import type { RateLimit as VerifyRateLimit } from './db/guard';
+import { purgeExpiredDocuments } from './db/documents';
+import { purgeMail } from './db/mail';
+import { createMailer } from './mail/mailer';
+import type { Mailer } from './mail/mailer';
+import { parseSmtpUrl } from './mail/smtp';
 
 /**
  * Per kiosk key: a heartbeat a minute and pulls are a few requests; draining
@@ -38,6 +45,8 @@ export const DEFAULT_PULL_PAGE_SIZE = 200;
 const PURGE_EVERY_MS = 60_000;
 /** Fleet alerts are re-evaluated this often, so an offline kiosk raises its alert with no dashboard open. */
 export const FLEET_EVALUATE_EVERY_MS = 60_000;
+/** Queued e-mails are retried this often (they are also sent right after the action that queued them). */
+const MAIL_EVERY_MS = 30_000;
 
 export type OpenHubOptions = {
   /** The hub's data directory: the SQLite file lives here unless `databaseUrl` is set. */
@@ -103,6 +112,17 @@ export type StartHubOptions = OpenHubOptions & {
   consoleSecureCookies?: boolean | 'auto';
   /** The built console (default dist/console). */
   consoleDir?: string;
+  /**
+   * The hub's address as residents reach it, for the verification URL printed
+   * on documents (default: the address it listens on).
+   */
+  publicUrl?: string;
+  /** E-mail to residents through a plain SMTP relay (`smtp://host:port`); without it no mail is queued or sent. */
+  mail?: { smtpUrl: string; from: string };
+  /** How long a pickup document waits at the kiosk (default 30 days). */
+  pickupTtlMs?: number;
+  /** Requests per client address per window on the public /verify page. */
+  verifyRateLimit?: VerifyRateLimit;
 };
 
 export type RunningHub = {
@@ -117,6 +137,10 @@ export type RunningHub = {
   users: ConsoleUsers;
   /** Re-evaluates every kiosk's fleet alerts now (the hub also does it every minute and on each dashboard read). */
   evaluateFleet(): Promise<void>;
+  /** Deletes expired pickup ciphertexts now (the hub also does it every minute); resolves with how many. */
+  purgeExpiredDocuments(): Promise<number>;
+  /** Sends the queued e-mails now (the hub also does it after each action and every 30 s); 0 without mail. */
+  flushMail(): Promise<number>;
   close(): Promise<void>;
 };
 
@@ -129,6 +153,20 @@ export async function startHub(options: StartHubOptions): Promise<RunningHub> {
   const opened = await openHub({ ...options, now });
   const thresholds = options.thresholds ?? DEFAULT_THRESHOLDS;
   const sessionPolicy = options.sessionPolicy ?? DEFAULT_SESSION_POLICY;
+  let listening: string | null = null;
+  const publicUrl = () => options.publicUrl ?? listening ?? 'http://127.0.0.1';
+  const smtp = options.mail === undefined ? null : parseSmtpUrl(options.mail.smtpUrl, options.mail.from);
+  const mailer: Mailer | null =
+    smtp === null ? null : createMailer({ hubDb: opened.hubDb, keys: opened.keys, smtp, now, log, publicUrl });
+  const backoffice = createBackoffice({
+    hubDb: opened.hubDb,
+    keys: opened.keys,
+    now,
+    publicUrl,
+    mailEnabled: mailer !== null,
+    ...(mailer === null ? {} : { onMailQueued: () => mailer.kick() }),
+    ...(options.pickupTtlMs === undefined ? {} : { pickupTtlMs: options.pickupTtlMs }),
+  });
   const app = buildApp({
     hubDb: opened.hubDb,
     keys: opened.keys,
@@ -143,6 +181,10 @@ export async function startHub(options: StartHubOptions): Promise<RunningHub> {
       secureCookies: options.consoleSecureCookies ?? 'auto',
       staticDir: options.consoleDir ?? DEFAULT_CONSOLE_DIR,
     },
+    backoffice: {
+      service: backoffice,
+      ...(options.verifyRateLimit === undefined ? {} : { verifyRateLimit: options.verifyRateLimit }),
+    },
   });
   const admin = opened.admin('admin-api');
   let address: string;
@@ -152,7 +194,14 @@ export async function startHub(options: StartHubOptions): Promise<RunningHub> {
     await opened.close();
     throw error;
   }
+  listening = address;
   const purge = setInterval(() => {
+    opened.hubDb
+      .write(async (db) => ({ documents: await purgeExpiredDocuments(db, now()), mails: await purgeMail(db, now()) }))
+      .then(
+        (purged) => log.debug({ event: 'documents.purged', ...purged }, 'expired pickup documents purged'),
+        (error: unknown) => log.warn({ event: 'documents.purge-failed', err: error }, 'document purge failed'),
+      );
     admin.purgeExpired().then(
       (purged) => log.debug({ event: 'guards.purged', ...purged }, 'expired nonces purged'),
       (error: unknown) => log.warn({ event: 'guards.purge-failed', err: error }, 'purge failed'),
@@ -170,6 +219,8 @@ export async function startHub(options: StartHubOptions): Promise<RunningHub> {
     evaluate().catch((error: unknown) => log.warn({ event: 'fleet.evaluate-failed', err: error }, 'fleet failed'));
   }, FLEET_EVALUATE_EVERY_MS);
   fleetTimer.unref();
+  const mailTimer = mailer === null ? null : setInterval(() => mailer.kick(), MAIL_EVERY_MS);
+  mailTimer?.unref();
 
   const port = Number(new URL(address).port);
   log.info({ event: 'hub.started', url: address, db: opened.hubDb.location }, 'hub started');
@@ -182,10 +233,14 @@ export async function startHub(options: StartHubOptions): Promise<RunningHub> {
     admin,
     users: opened.users('admin-api'),
     evaluateFleet: evaluate,
+    purgeExpiredDocuments: () => backoffice.purgeExpired(),
+    flushMail: () => mailer?.flush() ?? Promise.resolve(0),
     close() {
       closing ??= (async () => {
         clearInterval(purge);
         clearInterval(fleetTimer);
+        if (mailTimer !== null) clearInterval(mailTimer);
+        await mailer?.flush().catch(() => 0);
         await app.close();
         await opened.close();
       })();

@@ -49,6 +49,7 @@ const SUMMARIES: Record<EndpointName, string> = {
   push: 'Deliver queued submissions; idempotent per item id',
   pull: 'Fetch status changes, changed catalogs and current alerts since a cursor',
   heartbeat: 'Report device states, queue and versions; returns the hub clock',
+  collect: 'Report documents collected at the kiosk; idempotent per document id',
 };
 
 /** Responses of every refusal status, each listing the codes it carries. */

@@ -10,12 +10,15 @@ import { StrictMode, useCallback, useEffect, useMemo, useState } from 'react';
 import { createRoot } from 'react-dom/client';
 import { api, setCsrfToken } from './api';
 import type { SessionInfo } from './api';
-import { I18nContext } from './context';
+import { I18nContext, useI18n as useI18nValue } from './context';
 import { LANGUAGES, translator } from './i18n';
 import type { Language } from './i18n';
+import { backofficeTranslator } from './backoffice-i18n';
 import { FleetPage } from './pages/FleetPage';
+import { InboxPage } from './pages/InboxPage';
 import { KioskPage } from './pages/KioskPage';
 import { LoginPage } from './pages/LoginPage';
+import { RequestPage } from './pages/RequestPage';
 
 const LANGUAGE_KEY = 'sportello-console-language';
 
@@ -24,11 +27,27 @@ function initialLanguage(): Language {
   return (LANGUAGES as readonly string[]).includes(stored ?? '') ? (stored as Language) : 'it';
 }
 
-type Route = { page: 'fleet' } | { page: 'kiosk'; id: string };
+/** `home` is the role's first page: the back office for a clerk, the fleet for the others. */
+type Route =
+  | { page: 'home' }
+  | { page: 'fleet' }
+  | { page: 'kiosk'; id: string }
+  | { page: 'inbox' }
+  | { page: 'request'; id: string };
 
 function parseRoute(hash: string): Route {
-  const match = /^#\/kiosk\/([^/]+)$/.exec(hash);
-  return match?.[1] ? { page: 'kiosk', id: decodeURIComponent(match[1]) } : { page: 'fleet' };
+  const kiosk = /^#\/kiosk\/([^/]+)$/.exec(hash);
+  if (kiosk?.[1]) return { page: 'kiosk', id: decodeURIComponent(kiosk[1]) };
+  const request = /^#\/request\/([^/]+)$/.exec(hash);
+  if (request?.[1]) return { page: 'request', id: decodeURIComponent(request[1]) };
+  if (hash === '#/inbox') return { page: 'inbox' };
+  if (hash === '#/fleet') return { page: 'fleet' };
+  return { page: 'home' };
+}
+
+function resolveRoute(route: Route, role: SessionInfo['user']['role']): Exclude<Route, { page: 'home' }> {
+  if (route.page !== 'home') return route;
+  return role === 'clerk' ? { page: 'inbox' } : { page: 'fleet' };
 }
 
 function App() {
@@ -37,6 +56,7 @@ function App() {
   const [notice, setNotice] = useState<'sessionEnded' | null>(null);
   const [route, setRoute] = useState<Route>(() => parseRoute(location.hash));
   const t = useMemo(() => translator(language), [language]);
+  const bt = useMemo(() => backofficeTranslator(language), [language]);
 
   useEffect(() => {
     document.documentElement.lang = language;
@@ -108,11 +128,28 @@ function App() {
             </button>
           </div>
         </div>
-        {session !== null && session !== 'loading' && session.user.role !== 'clerk' && (
-          <nav className="site-nav" aria-label={t('navFleet')}>
-            <a href="#/" aria-current={route.page === 'fleet' ? 'page' : undefined}>
-              {t('navFleet')}
-            </a>
+        {session !== null && session !== 'loading' && (
+          <nav className="site-nav" aria-label={t('appTitle')}>
+            {session.user.role !== 'technician' && (
+              <a
+                href="#/inbox"
+                aria-current={
+                  ['inbox', 'request'].includes(resolveRoute(route, session.user.role).page) ? 'page' : undefined
+                }
+              >
+                {bt('navInbox')}
+              </a>
+            )}
+            {session.user.role !== 'clerk' && (
+              <a
+                href="#/fleet"
+                aria-current={
+                  ['fleet', 'kiosk'].includes(resolveRoute(route, session.user.role).page) ? 'page' : undefined
+                }
+              >
+                {t('navFleet')}
+              </a>
+            )}
           </nav>
         )}
       </header>
@@ -121,19 +158,47 @@ function App() {
           <p role="status">{t('loading')}</p>
         ) : session === null ? (
           <LoginPage onSignedIn={signedIn} notice={notice} />
-        ) : session.user.role === 'clerk' ? (
-          <section aria-labelledby="forbidden-title">
-            <h1 id="forbidden-title">{t('forbiddenTitle')}</h1>
-            <p>{t('forbiddenFleet', { role: t('role_clerk') })}</p>
-          </section>
-        ) : route.page === 'kiosk' ? (
-          <KioskPage id={route.id} onSessionLost={sessionLost} />
         ) : (
-          <FleetPage onSessionLost={sessionLost} />
+          <Page route={resolveRoute(route, session.user.role)} role={session.user.role} onSessionLost={sessionLost} />
         )}
       </main>
     </I18nContext.Provider>
   );
+}
+
+function Page({
+  route,
+  role,
+  onSessionLost,
+}: {
+  route: Exclude<Route, { page: 'home' }>;
+  role: SessionInfo['user']['role'];
+  onSessionLost: () => void;
+}) {
+  const { t, language } = useI18nValue();
+  const fleet = route.page === 'fleet' || route.page === 'kiosk';
+  if (fleet ? role === 'clerk' : role === 'technician') {
+    return (
+      <section aria-labelledby="forbidden-title">
+        <h1 id="forbidden-title">{t('forbiddenTitle')}</h1>
+        <p>
+          {fleet
+            ? t('forbiddenFleet', { role: t(`role_${role}`) })
+            : backofficeTranslator(language)('forbiddenBackoffice', { role: t(`role_${role}`) })}
+        </p>
+      </section>
+    );
+  }
+  switch (route.page) {
+    case 'kiosk':
+      return <KioskPage id={route.id} onSessionLost={onSessionLost} />;
+    case 'fleet':
+      return <FleetPage onSessionLost={onSessionLost} />;
+    case 'inbox':
+      return <InboxPage onSessionLost={onSessionLost} />;
+    case 'request':
+      return <RequestPage id={route.id} onSessionLost={onSessionLost} />;
+  }
 }
 
 createRoot(document.getElementById('root')!).render(

@@ -271,6 +271,91 @@ function migrations(dialect: HubDialect): Record<string, Migration> {
         await db.schema.createIndex('fleet_alerts_opened').on('fleet_alerts').column('opened_at').execute();
       },
     },
+    '0003_backoffice': {
+      // eslint-disable-next-line @typescript-eslint/no-explicit-any
+      async up(db: Kysely<any>) {
+        await strict(
+          db.schema
+            .createTable('issued_documents')
+            .addColumn('id', t.text, (c) => c.primaryKey())
+            .addColumn('request_id', t.text, (c) => c.notNull().references('requests.id'))
+            .addColumn('verification_code', t.text, (c) => c.notNull().unique())
+            .addColumn('delivery', t.text, (c) => c.notNull())
+            .addColumn('pdf', t.bytes)
+            .addColumn('pdf_name', t.text)
+            .addColumn('issued_at', t.int, (c) => c.notNull())
+            .addColumn('issued_by', t.text, (c) => c.notNull()),
+        ).execute();
+        await db.schema.createIndex('issued_documents_request').on('issued_documents').column('request_id').execute();
+
+        await strict(
+          db.schema
+            .createTable('pickup_documents')
+            .addColumn('id', t.text, (c) => c.primaryKey().references('issued_documents.id'))
+            .addColumn('seq', t.int, (c) => c.notNull().unique())
+            .addColumn('request_id', t.text, (c) => c.notNull().references('requests.id'))
+            .addColumn('kiosk_id', t.text, (c) => c.notNull())
+            .addColumn('title_json', t.text, (c) => c.notNull())
+            .addColumn('issued_at', t.int, (c) => c.notNull())
+            .addColumn('expires_at', t.int, (c) => c.notNull())
+            .addColumn('envelope', t.bytes)
+            .addColumn('collected_at', t.int)
+            .addColumn('purged_at', t.int),
+        ).execute();
+        await db.schema
+          .createIndex('pickup_documents_kiosk')
+          .on('pickup_documents')
+          .columns(['kiosk_id', 'seq'])
+          .execute();
+        await db.schema.createIndex('pickup_documents_expires').on('pickup_documents').column('expires_at').execute();
+
+        await strict(
+          db.schema
+            .createTable('verification_records')
+            .addColumn('code', t.text, (c) => c.primaryKey())
+            .addColumn('document_id', t.text, (c) => c.notNull().references('issued_documents.id'))
+            .addColumn('comune_istat', t.text, (c) => c.notNull().references('comuni.istat'))
+            .addColumn('document_type', t.text, (c) => c.notNull())
+            .addColumn('title_json', t.text, (c) => c.notNull())
+            .addColumn('issuer', t.text, (c) => c.notNull())
+            .addColumn('issued_at', t.int, (c) => c.notNull())
+            .addColumn('revoked_at', t.int)
+            .addColumn('revoked_by', t.text),
+        ).execute();
+
+        await strict(
+          db.schema
+            .createTable('request_offices')
+            .addColumn('request_id', t.text, (c) => c.primaryKey().references('requests.id'))
+            .addColumn('office_id', t.text, (c) => c.notNull())
+            .addColumn('assigned_at', t.int, (c) => c.notNull())
+            .addColumn('assigned_by', t.text, (c) => c.notNull()),
+        ).execute();
+
+        await strict(
+          db.schema
+            .createTable('mail_outbox')
+            .addColumn('id', t.text, (c) => c.primaryKey())
+            .addColumn('request_id', t.text, (c) => c.notNull().references('requests.id'))
+            .addColumn('kind', t.text, (c) => c.notNull())
+            .addColumn('status', t.text, (c) => c.notNull())
+            .addColumn('answer', t.text)
+            .addColumn('document_id', t.text)
+            .addColumn('created_at', t.int, (c) => c.notNull())
+            .addColumn('state', t.text, (c) => c.notNull())
+            .addColumn('attempts', t.int, (c) => c.notNull())
+            .addColumn('claimed_until', t.int)
+            .addColumn('next_attempt_at', t.int, (c) => c.notNull())
+            .addColumn('sent_at', t.int)
+            .addColumn('last_error', t.text),
+        ).execute();
+        await db.schema
+          .createIndex('mail_outbox_pending')
+          .on('mail_outbox')
+          .columns(['state', 'next_attempt_at'])
+          .execute();
+      },
+    },
   };
 }
 

@@ -238,4 +238,101 @@ export type HubDatabase = {
   console_sessions: ConsoleSessionTable;
   fleet_samples: FleetSampleTable;
   fleet_alerts: FleetAlertTable;
+  issued_documents: IssuedDocumentTable;
+  pickup_documents: PickupDocumentTable;
+  verification_records: VerificationRecordTable;
+  request_offices: RequestOfficeTable;
+  mail_outbox: MailOutboxTable;
+};
+
+// ---- back office (migration 0003) -------------------------------------------
+
+/** Where an issued certificate goes: the delivery the resident chose at the kiosk. */
+export type DocumentDelivery = 'kiosk' | 'townHall' | 'email';
+
+/**
+ * A document the back office issued for a request. The PDF (when the clerk
+ * attached one) is kept for pickup at the town hall or sending by e-mail; the
+ * text for the kiosk travels only inside `pickup_documents.envelope`.
+ */
+export type IssuedDocumentTable = {
+  /** UUIDv7; also the pickup document's id and the HKDF salt of its key. */
+  id: string;
+  request_id: string;
+  verification_code: string;
+  delivery: DocumentDelivery;
+  pdf: Buffer | null;
+  pdf_name: string | null;
+  issued_at: number;
+  /** Console user id. */
+  issued_by: string;
+};
+
+/**
+ * A pickup envelope queued for one kiosk. `seq` comes from the status-change
+ * sequence, so one pull cursor orders documents and status changes alike.
+ * `envelope` is set to null when the kiosk reports collection or at expiry.
+ */
+export type PickupDocumentTable = {
+  id: string;
+  seq: number;
+  request_id: string;
+  kiosk_id: string;
+  /** LocalizedText JSON: the title shown before the envelope is opened. */
+  title_json: string;
+  issued_at: number;
+  expires_at: number;
+  envelope: Buffer | null;
+  collected_at: number | null;
+  purged_at: number | null;
+};
+
+/** What the public verification page shows for a code: nothing personal. */
+export type VerificationRecordTable = {
+  /** Crockford base32 in groups (`7KQ2-M9XD-4HZA`): the primary key. */
+  code: string;
+  document_id: string;
+  comune_istat: string;
+  /** Certificate type code (the catalog's), e.g. `residenza`. */
+  document_type: string;
+  /** LocalizedText JSON of the type's name. */
+  title_json: string;
+  issuer: string;
+  issued_at: number;
+  revoked_at: number | null;
+  /** Console user id. */
+  revoked_by: string | null;
+};
+
+/** The office a segnalazione is assigned to (an id of the comune's offices catalog). */
+export type RequestOfficeTable = {
+  request_id: string;
+  office_id: string;
+  assigned_at: number;
+  assigned_by: string;
+};
+
+/**
+ * E-mails to residents, sent by the hub's mailer. No address is stored: the
+ * mailer opens the request's envelope at sending time to find it, so the row
+ * holds only ids, the status and the (non-personal) answer.
+ */
+export type MailOutboxTable = {
+  id: string;
+  request_id: string;
+  /** 'status' (a status change) or 'document' (an issued document, by e-mail delivery). */
+  kind: string;
+  status: string;
+  answer: string | null;
+  document_id: string | null;
+  created_at: number;
+  /** 'pending' | 'sent' | 'no-address' | 'failed' */
+  state: string;
+  attempts: number;
+  /** A mailer working on the row holds it until this instant (two hubs never send one row twice at once). */
+  claimed_until: number | null;
+  next_attempt_at: number;
+  sent_at: number | null;
+  /** Error code of the last failed attempt (never an address). */
+  last_error: string | null;
 };

@@ -6,6 +6,7 @@
  * an enrolled kiosk, `auth: 'enrolling-key'` with the key named in the body.
  * Every refusal answers `ErrorBodySchema` with the status of ERROR_HTTP_STATUS.
  */
+import { CollectRequestSchema, CollectResponseSchema } from './collect';
 import { EnrollRequestSchema, EnrollResponseSchema } from './enroll';
 import { HeartbeatRequestSchema, HeartbeatResponseSchema } from './heartbeat';
 import { PullQuerySchema, PullResponseSchema } from './pull';
@@ -39,6 +40,13 @@ export const ENDPOINTS = {
     auth: 'kiosk',
     body: HeartbeatRequestSchema,
     response: HeartbeatResponseSchema,
+  },
+  collect: {
+    method: 'POST',
+    path: '/v1/collect',
+    auth: 'kiosk',
+    body: CollectRequestSchema,
+    response: CollectResponseSchema,
   },
 } as const;
 export type EndpointName = keyof typeof ENDPOINTS;

@@ -8,3 +8,4 @@ export * from './pull';
 export * from './heartbeat';
 export * from './endpoints';
 export * from './content';
+export * from './collect';

@@ -1,0 +1,241 @@
+/**
+ * The back office's JSON API under /console/api/backoffice: an encapsulated
+ * plugin beside the console's, with the same session cookie, CSRF header and
+ * error shape (server/console-api/plugin), for the roles that process
+ * requests: clerk and admin (a technician gets 403 FORBIDDEN).
+ *
+ * Reading personal data is a POST (`requests/:id/open`): it writes to the
+ * audit log, so it needs the CSRF token like every other write.
+ */
+import fastifyCookie from '@fastify/cookie';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import { csrfMatches, sessionUser } from '../auth/sessions';
+import type { ConsoleUser, SessionPolicy } from '../auth/sessions';
+import { CONSOLE_ERROR_STATUS, CSRF_HEADER, SESSION_COOKIE } from '../console-api/plugin';
+import type { ConsoleErrorCode } from '../console-api/plugin';
+import type { HubDb } from '../db/open';
+import type { ConsoleRole } from '../db/schema';
+import { HubError } from '../errors';
+import { ACTION_NAMES, InboxQuerySchema } from './service';
+import type { Action, Backoffice } from './service';
+import { normalizeVerificationCode } from './verification-code';
+
+export const BACKOFFICE_PREFIX = '/console/api/backoffice';
+/** Who processes requests: clerks, and admins who may do everything. */
+export const BACKOFFICE_ROLES: readonly ConsoleRole[] = ['admin', 'clerk'];
+/** A base64 PDF of 5 MB and its text fit; every other body is small. */
+const JSON_BODY_LIMIT = 8 * 1024 * 1024;
+
+class Refusal extends Error {
+  constructor(
+    readonly code: ConsoleErrorCode,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+const IdParams = z.strictObject({ id: z.uuid() });
+const CodeParams = z.strictObject({ code: z.string().min(1).max(64) });
+const ActionBody = z.strictObject({
+  action: z.enum(ACTION_NAMES as [Action, ...Action[]]),
+  answer: z.string().max(4000).nullable().optional(),
+});
+const OfficeBody = z.strictObject({ officeId: z.string().min(1).max(64) });
+const IssueBody = z.strictObject({
+  text: z.string().min(1).max(100_000),
+  title: z.string().max(200).optional(),
+  issuer: z.string().max(200).optional(),
+  answer: z.string().max(4000).optional(),
+  pdf: z.strictObject({ name: z.string().min(1).max(200), base64: z.base64().max(7_000_000) }).optional(),
+});
+
+function parse<T>(schema: z.ZodType<T>, value: unknown): T {
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) {
+    const issues = parsed.error.issues.slice(0, 5).map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
+    throw new Refusal('INVALID_REQUEST', issues.join('; '));
+  }
+  return parsed.data;
+}
+
+const DAY = 24 * 60 * 60_000;
+
+export function backofficePlugin(options: {
+  hubDb: HubDb;
+  now: () => number;
+  policy: SessionPolicy;
+  backoffice: Backoffice;
+}) {
+  const { hubDb, now, policy, backoffice } = options;
+
+  return async function register(app: FastifyInstance): Promise<void> {
+    await app.register(fastifyCookie);
+
+    app.removeAllContentTypeParsers();
+    app.addContentTypeParser(
+      'application/json',
+      { parseAs: 'string', bodyLimit: JSON_BODY_LIMIT },
+      (_request, body, done) => {
+        try {
+          done(null, body === '' ? undefined : (JSON.parse(body as string) as unknown));
+        } catch {
+          done(new Refusal('INVALID_REQUEST', 'body is not JSON'), undefined);
+        }
+      },
+    );
+
+    app.addHook('onSend', (_request, reply, payload, done) => {
+      reply.header('x-content-type-options', 'nosniff');
+      reply.header('cache-control', 'no-store');
+      reply.header('referrer-policy', 'no-referrer');
+      done(null, payload);
+    });
+
+    app.setErrorHandler((error: Error & { statusCode?: number; code?: string }, request, reply) => {
+      let code: ConsoleErrorCode;
+      if (error instanceof Refusal) code = error.code;
+      else if (error instanceof HubError) {
+        code =
+          error.code === 'NOT_FOUND' ? 'NOT_FOUND' : error.code === 'INVALID_INPUT' ? 'INVALID_REQUEST' : 'CONFLICT';
+      } else {
+        const status = error.statusCode ?? 500;
+        if (status === 415) code = 'UNSUPPORTED_MEDIA_TYPE';
+        else if (status >= 400 && status < 500) code = 'INVALID_REQUEST';
+        else {
+          request.log.error({ event: 'backoffice.failed', err: error, route: request.routeOptions.url }, 'failed');
+          code = 'INTERNAL';
+        }
+      }
+      const message = code === 'INTERNAL' ? 'the hub failed; retry later' : error.message;
+      return reply
+        .code(CONSOLE_ERROR_STATUS[code])
+        .type('application/json; charset=utf-8')
+        .send(JSON.stringify({ error: { code, message } }));
+    });
+
+    function sessionToken(request: FastifyRequest): string | null {
+      const token = request.cookies[`__Host-${SESSION_COOKIE}`] ?? request.cookies[SESSION_COOKIE];
+      return typeof token === 'string' && /^[A-Za-z0-9_-]{43}$/.test(token) ? token : null;
+    }
+
+    /** The clerk (or admin) of the request's session: 401, then 403 CSRF_INVALID for writes, then 403 FORBIDDEN. */
+    async function authorize(request: FastifyRequest, csrf: boolean): Promise<ConsoleUser> {
+      const token = sessionToken(request);
+      const user = token === null ? null : await sessionUser(hubDb, token, policy, now);
+      if (token === null || user === null) throw new Refusal('UNAUTHENTICATED', 'sign in first');
+      if (csrf) {
+        const sent = request.headers[CSRF_HEADER];
+        if (typeof sent !== 'string' || sent.length === 0) throw new Refusal('CSRF_INVALID', `missing ${CSRF_HEADER}`);
+        if (!csrfMatches(token, sent)) throw new Refusal('CSRF_INVALID', `${CSRF_HEADER} does not match the session`);
+      }
+      if (!BACKOFFICE_ROLES.includes(user.role)) {
+        request.log.info({ event: 'console.forbidden', userId: user.id, route: request.routeOptions.url }, 'forbidden');
+        throw new Refusal('FORBIDDEN', `the ${user.role} role may not use the back office`);
+      }
+      return user;
+    }
+
+    app.get('/meta', async (request) => {
+      await authorize(request, false);
+      const comune = await hubDb.db.selectFrom('comuni').select(['istat', 'name']).orderBy('istat').executeTakeFirst();
+      return { comune: comune ?? null, ...(comune ? await backoffice.meta(comune.istat) : {}) };
+    });
+
+    app.get('/requests', async (request) => {
+      await authorize(request, false);
+      const query = parse(InboxQuerySchema, request.query);
+      const requests = await backoffice.inbox({
+        ...(query.kind ? { kind: query.kind } : {}),
+        ...(query.status ? { status: query.status } : {}),
+        ...(query.frazione ? { frazione: query.frazione } : {}),
+        ...(query.olderThanDays === undefined ? {} : { olderThanMs: query.olderThanDays * DAY }),
+        ...(query.newerThanDays === undefined ? {} : { newerThanMs: query.newerThanDays * DAY }),
+      });
+      return { now: new Date(now()).toISOString(), requests };
+    });
+
+    app.get('/requests/:id', async (request) => {
+      await authorize(request, false);
+      const { id } = parse(IdParams, request.params);
+      return backoffice.detail(id);
+    });
+
+    app.post('/requests/:id/open', async (request) => {
+      const user = await authorize(request, true);
+      const { id } = parse(IdParams, request.params);
+      request.log.info({ event: 'request.opened', userId: user.id, requestId: id }, 'request opened');
+      return backoffice.openRequest(user, id);
+    });
+
+    app.post('/requests/:id/actions', async (request) => {
+      const user = await authorize(request, true);
+      const { id } = parse(IdParams, request.params);
+      const body = parse(ActionBody, request.body);
+      return backoffice.act(user, id, body.action, body.answer ?? null);
+    });
+
+    app.post('/requests/:id/office', async (request) => {
+      const user = await authorize(request, true);
+      const { id } = parse(IdParams, request.params);
+      const body = parse(OfficeBody, request.body);
+      await backoffice.assignOffice(user, id, body.officeId);
+      return { ok: true };
+    });
+
+    app.post('/requests/:id/document', async (request, reply) => {
+      const user = await authorize(request, true);
+      const { id } = parse(IdParams, request.params);
+      const body = parse(IssueBody, request.body);
+      const issued = await backoffice.issueDocument(user, id, {
+        text: body.text,
+        ...(body.title === undefined ? {} : { title: body.title }),
+        ...(body.issuer === undefined ? {} : { issuer: body.issuer }),
+        ...(body.answer === undefined ? {} : { answer: body.answer }),
+        ...(body.pdf === undefined
+          ? {}
+          : { pdf: { name: body.pdf.name, bytes: Buffer.from(body.pdf.base64, 'base64') } }),
+      });
+      return reply.code(201).send(issued);
+    });
+
+    app.get('/documents/:id/pdf', async (request, reply) => {
+      const user = await authorize(request, false);
+      const { id } = parse(IdParams, request.params);
+      const { pdf, name } = await backoffice.documentPdf(user, id);
+      const safeName = name.replace(/[^A-Za-z0-9._-]/g, '_');
+      return reply
+        .type('application/pdf')
+        .header('content-disposition', `attachment; filename="${safeName}"`)
+        .send(pdf);
+    });
+
+    app.get('/verifications/:code', async (request) => {
+      await authorize(request, false);
+      const code = normalizeVerificationCode(parse(CodeParams, request.params).code);
+      const record = code === null ? undefined : await backoffice.verification(code);
+      if (record === undefined) throw new Refusal('NOT_FOUND', 'no document with this verification code');
+      return record;
+    });
+
+    app.post('/verifications/:code/revoke', async (request) => {
+      const user = await authorize(request, true);
+      const code = normalizeVerificationCode(parse(CodeParams, request.params).code);
+      if (code === null) throw new Refusal('NOT_FOUND', 'no document with this verification code');
+      await backoffice.revoke(user, code);
+      return { ok: true };
+    });
+
+    app.setNotFoundHandler((request, reply) =>
+      reply
+        .code(404)
+        .type('application/json; charset=utf-8')
+        .send(
+          JSON.stringify({
+            error: { code: 'NOT_FOUND', message: `no route ${request.method} ${request.url.split('?')[0] ?? ''}` },
+          }),
+        ),
+    );
+  };
+}

@@ -1,0 +1,708 @@
+/**
+ * The back office over HTTP: roles and CSRF, every opening of personal data
+ * in the audit log, clerk actions reaching the kiosk's pull, documents issued
+ * into the pull (opened with the receipt's secret), collected and expired,
+ * e-mail to a local SMTP sink, and the public verification page. Signed test
+ * kiosks push real sealed content. SQLite always, PostgreSQL when DATABASE_URL is set.
+ */
+import Database from 'better-sqlite3';
+import { Kysely, SqliteDialect } from 'kysely';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openPickup } from '../../sync/crypto/pickup';
+import { PickupContentSchema } from '../../sync/protocol';
+import type { CertificateContent, PullResponse, ReportContent } from '../../sync/protocol';
+import { TestConsole } from '../../server/console-api/test-client';
+import { MIGRATION_NAMES, migrateToLatest } from '../../server/db/migrations';
+import { openHubDb } from '../../server/db/open';
+import type { HubDb } from '../../server/db/open';
+import type { HubDatabase } from '../../server/db/schema';
+import { startHub } from '../../server/hub';
+import type { RunningHub } from '../../server/hub';
+import { TestKiosk } from '../../server/testing/kiosk';
+import { createTestSchema } from '../../server/testing/postgres';
+import type { TestSchema } from '../../server/testing/postgres';
+import { startSmtpSink } from '../../server/testing/smtp-sink';
+import type { SmtpSink } from '../../server/testing/smtp-sink';
+
+const DATABASE_URL = process.env.DATABASE_URL;
+const BACKENDS = ['sqlite', ...(DATABASE_URL ? ['postgres'] : [])] as const;
+const ISTAT = '011011';
+const PASSWORD = 'correct horse battery';
+const DAY = 24 * 60 * 60_000;
+const CF = 'RSSMRA80A01C240X';
+const API = '/console/api/backoffice';
+const PDF = Buffer.from('%PDF-1.4\n% test certificate\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n');
+
+function certificate(overrides: Partial<CertificateContent> = {}): CertificateContent {
+  return {
+    v: 1,
+    kind: 'certificate',
+    certificateType: 'residenza',
+    applicant: {
+      source: 'scanner',
+      codiceFiscale: CF,
+      surname: 'ROSSI',
+      givenNames: 'MARIO',
+      birthDate: '1980-01-01',
+      document: null,
+    },
+    subject: { relation: 'self' },
+    stampDuty: { kind: 'exempt', reason: 'uso-pensione' },
+    delivery: { kind: 'kiosk' },
+    pickupSecret: randomBytes(24).toString('base64url'),
+    ...overrides,
+  };
+}
+
+function report(contact: ReportContent['contact']): ReportContent {
+  return {
+    v: 1,
+    kind: 'report',
+    place: { kind: 'street', streetCode: 'ES-0101', streetName: 'Via Aurelia' },
+    description: 'Lampione spento davanti al civico 12, segnalato da Mario Rossi',
+    contact,
+  };
+}
+
+describe.each(BACKENDS)('back office on %s', (backend) => {
+  let dir: string;
+  let schema: TestSchema | null = null;
+  let hub: RunningHub;
+  let sink: SmtpSink;
+  let reader: HubDb;
+  let skewMs = 0;
+  const now = () => Date.now() + skewMs;
+  let kiosk: TestKiosk;
+  let cursor: string | undefined;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'sportello-backoffice-'));
+    if (backend === 'postgres') schema = await createTestSchema(DATABASE_URL!);
+    sink = await startSmtpSink();
+    hub = await startHub({
+      dataDir: dir,
+      databaseUrl: schema?.url,
+      now,
+      publicUrl: 'https://sportello.comune.example',
+      mail: { smtpUrl: sink.url, from: 'sportello@comune.example' },
+      verifyRateLimit: { max: 25, windowMs: 60_000 },
+      // Many sign-ins in one suite: the per-login throttle is the fleet suite's subject, not this one's.
+      sessionPolicy: {
+        idleMs: 30 * 60_000,
+        absoluteMs: 12 * 60 * 60_000,
+        lockout: { maxFailures: 5, lockMs: 15 * 60_000 },
+        attempts: { max: 1000, windowMs: 15 * 60_000 },
+      },
+    });
+    await hub.users.create({ login: 'ada', role: 'admin', password: PASSWORD });
+    await hub.users.create({ login: 'tecnico', role: 'technician', password: PASSWORD });
+    await hub.users.create({ login: 'sportellista', role: 'clerk', password: PASSWORD });
+    reader = await openHubDb({ dataDir: dir, ...(schema ? { databaseUrl: schema.url } : {}) });
+    kiosk = new TestKiosk(hub.url, { now });
+    await kiosk.enroll(await hub.admin.createEnrollmentCode({ istat: ISTAT, frazione: 'colombiera' }));
+  });
+  afterAll(async () => {
+    await hub?.close();
+    await reader?.close();
+    await sink?.close();
+    await schema?.drop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  async function signedIn(login: string): Promise<TestConsole> {
+    const console = new TestConsole(hub.url);
+    expect((await console.login(login, PASSWORD)).status).toBe(200);
+    return console;
+  }
+
+  /** Pushes one request with this sealed content; returns its id. */
+  async function pushed(content: CertificateContent | ReportContent, service?: string): Promise<string> {
+    const item = await kiosk.item({
+      kind: content.kind,
+      service: service ?? (content.kind === 'certificate' ? content.certificateType : 'segnalazione-illuminazione'),
+      plaintext: JSON.stringify(content),
+    });
+    const { results } = await kiosk.push([item]);
+    expect(results[0]).toMatchObject({ status: 'accepted' });
+    return item.id;
+  }
+
+  /** Pulls from the kiosk's cursor until nothing more waits; everything that came. */
+  async function pullAll(): Promise<
+    Pick<PullResponse, 'statusChanges'> & { documents: NonNullable<PullResponse['documents']> }
+  > {
+    const out = {
+      statusChanges: [] as PullResponse['statusChanges'],
+      documents: [] as NonNullable<PullResponse['documents']>,
+    };
+    for (;;) {
+      const page = await kiosk.pull(cursor);
+      cursor = page.cursor;
+      out.statusChanges.push(...page.statusChanges);
+      out.documents.push(...(page.documents ?? []));
+      if (!page.hasMore) return out;
+    }
+  }
+
+  async function auditRows(action: string, subject: string) {
+    return reader.db
+      .selectFrom('audit_log')
+      .select(['actor', 'action', 'subject', 'at', 'detail'])
+      .where('action', '=', action)
+      .where('subject', '=', subject)
+      .orderBy('id')
+      .execute();
+  }
+
+  async function userId(login: string): Promise<string> {
+    return (
+      await reader.db.selectFrom('console_users').select('id').where('login', '=', login).executeTakeFirstOrThrow()
+    ).id;
+  }
+
+  describe('authorization', () => {
+    it('answers 401 without a session on every back-office route', async () => {
+      const id = await pushed(certificate());
+      const anonymous = new TestConsole(hub.url);
+      for (const [method, path] of [
+        ['GET', `${API}/requests`],
+        ['GET', `${API}/requests/${id}`],
+        ['GET', `${API}/meta`],
+        ['POST', `${API}/requests/${id}/open`],
+        ['POST', `${API}/requests/${id}/actions`],
+        ['POST', `${API}/requests/${id}/document`],
+        ['POST', `${API}/verifications/AAAA-AAAA-AAAA/revoke`],
+      ] as const) {
+        const result = await anonymous.call(method, path, { body: { action: 'take' } });
+        expect({ path, status: result.status, json: result.json }).toMatchObject({
+          status: 401,
+          json: { error: { code: 'UNAUTHENTICATED' } },
+        });
+      }
+    });
+
+    it('keeps a technician out of the back office (403) and writes no opening for them', async () => {
+      const id = await pushed(certificate());
+      const technician = await signedIn('tecnico');
+      for (const [method, path] of [
+        ['GET', `${API}/requests`],
+        ['GET', `${API}/requests/${id}`],
+        ['POST', `${API}/requests/${id}/open`],
+        ['POST', `${API}/requests/${id}/actions`],
+        ['POST', `${API}/requests/${id}/document`],
+      ] as const) {
+        const result = await technician.call(method, path, { body: { action: 'take' } });
+        expect({ path, status: result.status, json: result.json }).toMatchObject({
+          status: 403,
+          json: { error: { code: 'FORBIDDEN' } },
+        });
+      }
+      expect(await auditRows('request.open', id)).toEqual([]);
+      expect((await hub.admin.listRequests()).find((r) => r.id === id)?.status).toBe('accepted');
+    });
+
+    it('refuses an opening or an action without the session CSRF token (403), and opens nothing', async () => {
+      const id = await pushed(certificate());
+      const clerk = await signedIn('sportellista');
+      const other = await signedIn('sportellista');
+      for (const csrf of [false, 'forged', other.csrfToken!]) {
+        for (const path of [`${API}/requests/${id}/open`, `${API}/requests/${id}/actions`]) {
+          const result = await clerk.call('POST', path, { csrf, body: { action: 'take' } });
+          expect({ csrf, path, status: result.status, json: result.json }).toMatchObject({
+            status: 403,
+            json: { error: { code: 'CSRF_INVALID' } },
+          });
+        }
+      }
+      expect(await auditRows('request.open', id)).toEqual([]);
+    });
+
+    it('lets a clerk and an admin list the inbox, which holds no personal data', async () => {
+      const id = await pushed(certificate());
+      for (const login of ['sportellista', 'ada']) {
+        const console = await signedIn(login);
+        const result = await console.call('GET', `${API}/requests?kind=certificate&frazione=colombiera`);
+        expect(result.status).toBe(200);
+        const { requests } = result.json as { requests: Array<Record<string, unknown>> };
+        expect(requests.find((r) => r.id === id)).toMatchObject({
+          kind: 'certificate',
+          service: 'residenza',
+          frazione: 'colombiera',
+          status: 'accepted',
+          protocolNumber: expect.stringMatching(/^C240-\d{4}-\d{6}$/),
+          ageMs: expect.any(Number),
+        });
+        const detail = await console.call('GET', `${API}/requests/${id}`);
+        expect(detail.status).toBe(200);
+        expect(JSON.stringify([result.json, detail.json])).not.toMatch(/RSSMRA|ROSSI|MARIO|pickupSecret|sealed/i);
+      }
+    });
+
+    it('filters the inbox by type, status, frazione and age', async () => {
+      const clerk = await signedIn('sportellista');
+      const reportId = await pushed(report(null));
+      const ids = async (query: string) =>
+        (
+          (await clerk.call('GET', `${API}/requests?${query}`)).json as { requests: Array<{ id: string }> }
+        ).requests.map((r) => r.id);
+      expect(await ids('kind=report')).toContain(reportId);
+      expect(await ids('kind=certificate')).not.toContain(reportId);
+      expect(await ids('frazione=canale')).not.toContain(reportId);
+      expect(await ids('status=accepted')).toContain(reportId);
+      expect(await ids('status=closed')).not.toContain(reportId);
+      expect(await ids('olderThanDays=1')).not.toContain(reportId);
+      expect(await ids('newerThanDays=1')).toContain(reportId);
+      expect((await clerk.call('GET', `${API}/requests?kind=nonsense`)).status).toBe(400);
+    });
+  });
+
+  describe('opening personal data', () => {
+    it('decrypts on the hub for a clerk, and writes an audit row at every opening', async () => {
+      const content = certificate();
+      const id = await pushed(content);
+      const clerk = await signedIn('sportellista');
+      const admin = await signedIn('ada');
+      const first = await clerk.call('POST', `${API}/requests/${id}/open`);
+      expect(first).toMatchObject({ status: 200, json: { content } });
+      expect((await clerk.call('POST', `${API}/requests/${id}/open`)).status).toBe(200);
+      expect((await admin.call('POST', `${API}/requests/${id}/open`)).status).toBe(200);
+
+      const rows = await auditRows('request.open', id);
+      expect(rows.map((r) => r.actor)).toEqual([
+        `console:${await userId('sportellista')}`,
+        `console:${await userId('sportellista')}`,
+        `console:${await userId('ada')}`,
+      ]);
+      for (const row of rows) expect(row.at).toBeGreaterThan(0);
+      // The audit log names ids, never what was read.
+      expect(JSON.stringify(rows)).not.toMatch(/RSSMRA|ROSSI/);
+    });
+
+    it('answers 404 for an unknown request, without an audit row for it', async () => {
+      const clerk = await signedIn('sportellista');
+      const missing = '01900000-0000-7000-8000-000000000000';
+      expect((await clerk.call('POST', `${API}/requests/${missing}/open`)).status).toBe(404);
+      expect(await auditRows('request.open', missing)).toEqual([]);
+    });
+  });
+
+  describe('actions', () => {
+    it('takes in charge, asks, replies and completes: each status reaches the kiosk pull, audit-logged', async () => {
+      const id = await pushed(report({ email: null, phone: null }), 'segnalazione-strade');
+      await pullAll();
+      const clerk = await signedIn('sportellista');
+      const act = (action: string, answer?: string) =>
+        clerk.call('POST', `${API}/requests/${id}/actions`, { body: { action, ...(answer ? { answer } : {}) } });
+
+      expect(await act('take')).toMatchObject({ status: 200, json: { status: 'in-progress' } });
+      expect(await act('ask')).toMatchObject({ status: 400 });
+      expect((await act('ask', 'A quale altezza del numero civico?')).status).toBe(200);
+      expect((await clerk.call('POST', `${API}/requests/${id}/office`, { body: { officeId: 'nowhere' } })).status).toBe(
+        400,
+      );
+      expect(
+        (await clerk.call('POST', `${API}/requests/${id}/office`, { body: { officeId: 'municipio-anagrafe' } })).status,
+      ).toBe(200);
+      expect((await act('complete', 'Lampione riparato.')).status).toBe(200);
+      expect(await act('take')).toMatchObject({ status: 409, json: { error: { code: 'CONFLICT' } } });
+
+      const mine = (await pullAll()).statusChanges.filter((c) => c.submissionId === id);
+      expect(mine.map((c) => [c.status, c.answer])).toEqual([
+        ['in-progress', null],
+        ['answered', 'A quale altezza del numero civico?'],
+        ['closed', 'Lampione riparato.'],
+      ]);
+      const detail = (await clerk.call('GET', `${API}/requests/${id}`)).json as { office: string; history: unknown[] };
+      expect(detail).toMatchObject({ office: 'municipio-anagrafe', status: 'closed' });
+      expect(detail.history).toHaveLength(3);
+      const clerkActor = `console:${await userId('sportellista')}`;
+      for (const action of ['backoffice.take', 'backoffice.ask', 'backoffice.complete', 'request.assign-office']) {
+        expect((await auditRows(action, id)).map((r) => r.actor)).toEqual([clerkActor]);
+      }
+      expect(await auditRows('request.status', id)).toHaveLength(3);
+    });
+
+    it('rejects with a reason, which the kiosk shows as declined', async () => {
+      const id = await pushed(certificate({ delivery: { kind: 'townHall' }, pickupSecret: null }));
+      const clerk = await signedIn('sportellista');
+      expect((await clerk.call('POST', `${API}/requests/${id}/actions`, { body: { action: 'reject' } })).status).toBe(
+        400,
+      );
+      const reason = 'Il richiedente non risulta residente nel comune.';
+      expect(
+        (await clerk.call('POST', `${API}/requests/${id}/actions`, { body: { action: 'reject', answer: reason } }))
+          .status,
+      ).toBe(200);
+      const mine = (await pullAll()).statusChanges.filter((c) => c.submissionId === id);
+      expect(mine).toMatchObject([{ status: 'declined', answer: reason }]);
+    });
+  });
+
+  describe('documents for pickup', () => {
+    async function issue(id: string, body: Record<string, unknown> = {}) {
+      const clerk = await signedIn('sportellista');
+      return clerk.call('POST', `${API}/requests/${id}/document`, {
+        body: {
+          text: 'Si certifica che ROSSI MARIO\nnato il 01/01/1980\nè residente in Via Aurelia 12, Colombiera.',
+          ...body,
+        },
+      });
+    }
+
+    it('delivers the document once in that kiosk’s pull; it opens with the receipt’s secret; collection deletes the ciphertext', async () => {
+      const content = certificate();
+      const id = await pushed(content);
+      await pullAll();
+      const issued = await issue(id, { pdf: { name: 'residenza.pdf', base64: PDF.toString('base64') } });
+      expect(issued).toMatchObject({
+        status: 201,
+        json: {
+          delivery: 'kiosk',
+          status: 'ready-for-pickup',
+          verificationCode: expect.stringMatching(/^[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}$/),
+        },
+      });
+      const { documentId, verificationCode } = issued.json as { documentId: string; verificationCode: string };
+
+      // Another kiosk never sees it.
+      const other = new TestKiosk(hub.url, { now });
+      await other.enroll(await hub.admin.createEnrollmentCode({ istat: ISTAT, frazione: 'canale' }));
+      expect((await other.pull()).documents).toEqual([]);
+
+      const first = await pullAll();
+      expect(first.documents).toHaveLength(1);
+      const [document] = first.documents;
+      expect(document).toMatchObject({
+        id: documentId,
+        submissionId: id,
+        title: { it: 'Certificato di residenza', en: 'Certificate of residence' },
+      });
+      expect(Date.parse(document!.expiresAt) - Date.parse(document!.issuedAt)).toBe(30 * DAY);
+      expect(first.statusChanges.filter((c) => c.submissionId === id)).toMatchObject([{ status: 'ready-for-pickup' }]);
+      expect((await pullAll()).documents).toEqual([]);
+
+      const opened = PickupContentSchema.parse(
+        JSON.parse(
+          new TextDecoder().decode(
+            openPickup(content.pickupSecret!, documentId, Buffer.from(document!.envelope, 'base64url')),
+          ),
+        ),
+      );
+      expect(opened).toMatchObject({
+        codiceFiscale: CF,
+        title: 'Certificato di residenza',
+        lines: ['Si certifica che ROSSI MARIO', 'nato il 01/01/1980', 'è residente in Via Aurelia 12, Colombiera.'],
+        issuer: 'Comune di Castelnuovo Magra - Ufficio Anagrafe',
+        verificationCode,
+        verificationUrl: `https://sportello.comune.example/verify/${verificationCode}`,
+      });
+      expect(() =>
+        openPickup(certificate().pickupSecret!, documentId, Buffer.from(document!.envelope, 'base64url')),
+      ).toThrow();
+
+      // The kiosk reports the collection: the ciphertext goes, the request closes.
+      const collected = await kiosk.call('POST', '/v1/collect', {
+        items: [{ documentId, collectedAt: new Date(now()).toISOString() }],
+      });
+      expect(collected).toMatchObject({ status: 200, json: { results: [{ documentId, status: 'recorded' }] } });
+      const row = await reader.db
+        .selectFrom('pickup_documents')
+        .select(['envelope', 'collected_at'])
+        .where('id', '=', documentId)
+        .executeTakeFirstOrThrow();
+      expect(row.envelope).toBeNull();
+      expect(row.collected_at).not.toBeNull();
+      expect((await kiosk.pull()).documents).toEqual([]);
+      expect((await pullAll()).statusChanges.filter((c) => c.submissionId === id)).toMatchObject([
+        { status: 'closed' },
+      ]);
+      // Reported again: the same answer, nothing more.
+      const again = await kiosk.call('POST', '/v1/collect', {
+        items: [{ documentId, collectedAt: new Date(now()).toISOString() }],
+      });
+      expect(again.json).toEqual({ results: [{ documentId, status: 'recorded' }] });
+      expect(
+        (
+          await other.call('POST', '/v1/collect', {
+            items: [{ documentId, collectedAt: new Date(now()).toISOString() }],
+          })
+        ).json,
+      ).toEqual({
+        results: [{ documentId, status: 'unknown' }],
+      });
+
+      // The PDF stays on the hub for the clerks; downloading it is audit-logged.
+      const clerk = await signedIn('sportellista');
+      const pdf = await fetch(`${hub.url}${API}/documents/${documentId}/pdf`, { headers: { cookie: clerk.cookie! } });
+      expect(pdf.status).toBe(200);
+      expect(pdf.headers.get('content-type')).toBe('application/pdf');
+      expect(Buffer.from(await pdf.arrayBuffer()).equals(PDF)).toBe(true);
+      expect(await auditRows('document.download', documentId)).toHaveLength(1);
+      expect(await auditRows('document.issue', documentId)).toHaveLength(1);
+    });
+
+    it('purges an uncollected document’s ciphertext after its expiry, and stops offering it', async () => {
+      const content = certificate();
+      const id = await pushed(content);
+      await pullAll();
+      const { documentId } = (await issue(id)).json as { documentId: string };
+      expect((await kiosk.pull()).documents?.map((d) => d.id)).toContain(documentId);
+      skewMs += 29 * DAY;
+      expect(await hub.purgeExpiredDocuments()).toBe(0);
+      skewMs += 2 * DAY;
+      expect((await kiosk.pull()).documents?.map((d) => d.id)).not.toContain(documentId);
+      expect(await hub.purgeExpiredDocuments()).toBeGreaterThanOrEqual(1);
+      const row = await reader.db
+        .selectFrom('pickup_documents')
+        .select(['envelope', 'purged_at'])
+        .where('id', '=', documentId)
+        .executeTakeFirstOrThrow();
+      expect(row).toMatchObject({ envelope: null, purged_at: expect.any(Number) });
+      await pullAll();
+    });
+
+    it('refuses to issue for a segnalazione, a non-PDF attachment, or a finished request', async () => {
+      const reportId = await pushed(report(null));
+      expect((await issue(reportId)).status).toBe(409);
+      const id = await pushed(certificate());
+      expect(
+        (await issue(id, { pdf: { name: 'x.pdf', base64: Buffer.from('not a pdf').toString('base64') } })).status,
+      ).toBe(400);
+      const clerk = await signedIn('sportellista');
+      await clerk.call('POST', `${API}/requests/${id}/actions`, { body: { action: 'reject', answer: 'Duplicata.' } });
+      expect((await issue(id)).status).toBe(409);
+    });
+
+    it('pages documents and status changes together without skipping either', async () => {
+      const ids = [];
+      for (let i = 0; i < 3; i += 1) ids.push(await pushed(certificate()));
+      await pullAll();
+      for (const id of ids) expect((await issue(id)).status).toBe(201);
+      // Three documents and three status changes, interleaved by seq, one page at a time on a small hub.
+      const small = await startHub({ dataDir: dir, databaseUrl: schema?.url, now, seed: 'none', pullPageSize: 2 });
+      try {
+        const paged = new TestKiosk(small.url, { now, key: kiosk.key });
+        paged.enrollment = kiosk.enrollment;
+        let at = cursor;
+        const got: string[] = [];
+        for (;;) {
+          const page = await paged.pull(at);
+          expect(page.statusChanges.length + (page.documents?.length ?? 0)).toBeLessThanOrEqual(2);
+          got.push(
+            ...page.statusChanges.map((c) => `status:${c.submissionId}`),
+            ...(page.documents ?? []).map((d) => `doc:${d.submissionId}`),
+          );
+          at = page.cursor;
+          if (!page.hasMore) break;
+        }
+        for (const id of ids) {
+          expect(got.filter((g) => g === `doc:${id}`)).toHaveLength(1);
+          expect(got.filter((g) => g === `status:${id}`)).toHaveLength(1);
+        }
+      } finally {
+        await small.close();
+      }
+      await pullAll();
+    });
+  });
+
+  describe('e-mail', () => {
+    it('sends the status and answer to the address the resident gave, and nothing without one', async () => {
+      const clerk = await signedIn('sportellista');
+      const id = await pushed(report({ email: 'mario.rossi@example.org', phone: null }));
+      const answer = 'Intervento programmato per lunedì.';
+      await clerk.call('POST', `${API}/requests/${id}/actions`, { body: { action: 'reply', answer } });
+      const message = await sink.waitFor((m) => m.text.includes(answer));
+      expect(message.to).toEqual(['mario.rossi@example.org']);
+      expect(message.from).toBe('sportello@comune.example');
+      expect(message.subject).toMatch(/^Comune di Castelnuovo Magra - pratica C240-\d{4}-\d{6}/);
+
+      const silent = await pushed(report(null));
+      await clerk.call('POST', `${API}/requests/${silent}/actions`, { body: { action: 'take' } });
+      await hub.flushMail();
+      const states = await reader.db
+        .selectFrom('mail_outbox')
+        .select('state')
+        .where('request_id', '=', silent)
+        .execute();
+      expect(states).toEqual([{ state: 'no-address' }]);
+      // The outbox holds no address.
+      expect(JSON.stringify(await reader.db.selectFrom('mail_outbox').selectAll().execute())).not.toContain(
+        '@example.org',
+      );
+    });
+
+    it('e-mails an issued certificate with its PDF and verification code', async () => {
+      const id = await pushed(
+        certificate({ delivery: { kind: 'email', address: 'anna@example.org' }, pickupSecret: null }),
+      );
+      const clerk = await signedIn('sportellista');
+      expect(
+        (await clerk.call('POST', `${API}/requests/${id}/document`, { body: { text: 'Certificato.' } })).status,
+      ).toBe(400);
+      const issued = await clerk.call('POST', `${API}/requests/${id}/document`, {
+        body: { text: 'Certificato.', pdf: { name: 'residenza.pdf', base64: PDF.toString('base64') } },
+      });
+      expect(issued).toMatchObject({ status: 201, json: { delivery: 'email', status: 'closed' } });
+      const { verificationCode } = issued.json as { verificationCode: string };
+      const message = await sink.waitFor((m) => m.to.includes('anna@example.org'));
+      expect(message.text).toContain(verificationCode);
+      expect(message.attachments).toHaveLength(1);
+      expect(message.attachments[0]).toMatchObject({ filename: 'residenza.pdf', contentType: 'application/pdf' });
+      expect(message.attachments[0]!.content.equals(PDF)).toBe(true);
+      expect((await pullAll()).documents).toEqual([]);
+    });
+
+    it('retries a mail the relay refused, and sends it once it accepts', async () => {
+      const id = await pushed(report({ email: 'retry@example.org', phone: null }));
+      sink.refuse = true;
+      const clerk = await signedIn('sportellista');
+      await clerk.call('POST', `${API}/requests/${id}/actions`, { body: { action: 'take' } });
+      await hub.flushMail();
+      const row = await reader.db
+        .selectFrom('mail_outbox')
+        .select(['state', 'attempts', 'last_error'])
+        .where('request_id', '=', id)
+        .executeTakeFirstOrThrow();
+      expect(row).toMatchObject({ state: 'pending', attempts: 1, last_error: 'SMTP_451' });
+      sink.refuse = false;
+      skewMs += 2 * 60_000;
+      await hub.flushMail();
+      await sink.waitFor((m) => m.to.includes('retry@example.org'));
+    });
+  });
+
+  describe('verification page', () => {
+    it('shows a valid document in Italian and English, then revoked, with nothing personal', async () => {
+      skewMs += 60_000; // a fresh rate-limit window
+      const id = await pushed(certificate());
+      const clerk = await signedIn('sportellista');
+      const { verificationCode } = (
+        await clerk.call('POST', `${API}/requests/${id}/document`, { body: { text: 'ROSSI MARIO, residente.' } })
+      ).json as { verificationCode: string };
+
+      const it = await fetch(`${hub.url}/verify/${verificationCode}`);
+      expect(it.status).toBe(200);
+      expect(it.headers.get('content-type')).toMatch(/^text\/html/);
+      const page = await it.text();
+      expect(page).toContain('<html lang="it">');
+      expect(page).toContain('Documento valido');
+      expect(page).toContain('Certificato di residenza');
+      expect(page).toContain('Comune di Castelnuovo Magra - Ufficio Anagrafe');
+      expect(page).not.toMatch(/ROSSI|MARIO|RSSMRA/);
+
+      const en = await (await fetch(`${hub.url}/verify/${verificationCode.toLowerCase()}?lang=en`)).text();
+      expect(en).toContain('Valid document');
+      expect(en).toContain('Certificate of residence');
+      const accept = await (
+        await fetch(`${hub.url}/verify/${verificationCode}`, { headers: { 'accept-language': 'en-GB,en;q=0.9' } })
+      ).text();
+      expect(accept).toContain('<html lang="en">');
+
+      const form = await fetch(`${hub.url}/verify?code=${verificationCode.replace(/-/g, ' ')}&lang=en`, {
+        redirect: 'manual',
+      });
+      expect(form.status).toBe(303);
+      expect(form.headers.get('location')).toBe(`/verify/${verificationCode}?lang=en`);
+      expect((await fetch(`${hub.url}/verify`)).status).toBe(200);
+
+      const technician = await signedIn('tecnico');
+      expect((await technician.call('POST', `${API}/verifications/${verificationCode}/revoke`)).status).toBe(403);
+      expect((await clerk.call('POST', `${API}/verifications/${verificationCode}/revoke`)).status).toBe(200);
+      const revoked = await (await fetch(`${hub.url}/verify/${verificationCode}`)).text();
+      expect(revoked).toContain('Documento revocato');
+      expect(revoked).not.toContain('Documento valido');
+      expect(
+        await auditRows(
+          'document.revoke',
+          (await clerk.call('GET', `${API}/verifications/${verificationCode}`)).json
+            ? ((await clerk.call('GET', `${API}/verifications/${verificationCode}`)).json as { documentId: string })
+                .documentId
+            : '',
+        ),
+      ).toHaveLength(1);
+
+      const unknown = await fetch(`${hub.url}/verify/AAAA-BBBB-CCCC`);
+      expect(unknown.status).toBe(404);
+      expect(await unknown.text()).toContain('Nessun documento corrisponde');
+    });
+
+    it('limits checks per client address', async () => {
+      skewMs += 60_000;
+      const statuses: number[] = [];
+      for (let i = 0; i < 26; i += 1) statuses.push((await fetch(`${hub.url}/verify/AAAA-BBBB-CCC${i % 10}`)).status);
+      expect(statuses.slice(0, 25).every((s) => s === 404)).toBe(true);
+      const last = await fetch(`${hub.url}/verify/AAAA-BBBB-CCCC`);
+      expect(last.status).toBe(429);
+      expect(Number(last.headers.get('retry-after'))).toBeGreaterThan(0);
+      skewMs += 60_000;
+    });
+  });
+});
+
+describe('migration 0003_backoffice', () => {
+  it('upgrades a 0002 database holding a request, which the inbox then lists', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sportello-backoffice-migrate-'));
+    const db = new Kysely<HubDatabase>({ dialect: new SqliteDialect({ database: new Database(join(dir, 'hub.db')) }) });
+    try {
+      expect(MIGRATION_NAMES.slice(0, 3)).toEqual(['0001_initial', '0002_console_fleet', '0003_backoffice']);
+      await migrateToLatest(db as Kysely<unknown>, 'sqlite', { upTo: '0002_console_fleet' });
+      const at = Date.parse('2026-03-10T08:00:00Z');
+      await db
+        .insertInto('comuni')
+        .values({ istat: ISTAT, name: 'Castelnuovo Magra', catastale: 'C240', created_at: at })
+        .execute();
+      await db
+        .insertInto('frazioni')
+        .values({ comune_istat: ISTAT, code: 'canale', name: 'Canale', created_at: at })
+        .execute();
+      await db
+        .insertInto('kiosks')
+        .values({
+          id: 'k-1',
+          key_id: 'key-1',
+          public_key: 'pk',
+          comune_istat: ISTAT,
+          frazione_code: 'canale',
+          software_version: '0.1.0',
+          enrolled_at: at,
+          revoked_at: null,
+          last_heartbeat: null,
+          last_heartbeat_at: null,
+        })
+        .execute();
+      await db
+        .insertInto('requests')
+        .values({
+          id: '01900000-0000-7000-8000-000000000001',
+          kiosk_id: 'k-1',
+          comune_istat: ISTAT,
+          kind: 'report',
+          service: 'segnalazione-strade',
+          public_json: JSON.stringify({ locale: 'it', frazione: 'canale', createdAt: new Date(at).toISOString() }),
+          item_digest: 'd',
+          sealed: Buffer.from('x'),
+          protocol_number: 'C240-2026-000001',
+          received_at: at,
+          status: 'accepted',
+          rejection_code: null,
+          rejection_reason: null,
+          answer: null,
+          status_at: at,
+        })
+        .execute();
+      await migrateToLatest(db as Kysely<unknown>, 'sqlite');
+      const { inbox } = await import('../../server/db/backoffice');
+      expect(await inbox(db, { frazione: 'canale' }, at + DAY)).toMatchObject([
+        { protocolNumber: 'C240-2026-000001', status: 'accepted', ageMs: DAY, office: null },
+      ]);
+    } finally {
+      await db.destroy();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
