@@ -4,13 +4,17 @@
  * a QR (`SPORTELLO:1:<code>[:<pickup secret>]`) that this kiosk's scanner reads
  * back at "Stato pratica" and "Ritiro documenti".
  *
- * Nothing personal is printed in clear: no names, no codice fiscale, no e-mail.
+ * Nothing personal is printed in clear on a request's receipt: no names, no
+ * codice fiscale, no e-mail. A collected document (`buildDocumentReceipt`) is
+ * printed as the back office wrote it, for the person who proved to be its owner.
  * The printer speaks PC858, which has no Arabic letters: a resident who chose
  * Arabic gets the receipt in English (the screen still shows everything in Arabic).
  */
 import { formatReceiptQr } from '../../hardware/readers/receipt-qr';
 import type { Receipt, ReceiptRow } from '../../hardware/printer/receipt';
 import type { Locale, NewRequest } from '../api/contract';
+import type { PickupContent } from '../../sync/protocol';
+import { groupPickupCode, pickupCodeOf } from './pickup-code';
 import de from './receipt-text/de.json';
 import en from './receipt-text/en.json';
 import fr from './receipt-text/fr.json';
@@ -92,7 +96,33 @@ export function buildReceipt(request: NewRequest, ctx: ReceiptContext): Receipt 
     lines,
     rows,
     qr: formatReceiptQr({ requestCode: ctx.receiptCode, pickupSecret: ctx.pickupSecret }),
-    ...(ctx.pickupSecret !== null && { footer: [s.keep] }),
+    // The pickup code is the secret again, typeable (./pickup-code): it is in the QR anyway.
+    ...(ctx.pickupSecret !== null && {
+      footer: [s.pickupCode, groupPickupCode(pickupCodeOf(ctx.pickupSecret)), s.keep],
+    }),
+    cut: true,
+  };
+}
+
+/**
+ * A document collected at this kiosk, in receipt format: the comune's header,
+ * its title and text as issued (Italian, the document's language), who issued
+ * it and when, its verification code, and a QR of the verification page.
+ */
+export function buildDocumentReceipt(content: PickupContent, ctx: { comune: string; receiptCode: string }): Receipt {
+  const s: Strings = RECEIPT_TEXT.it.receipt;
+  const printableUrl = /^[\x20-\x7e]{1,200}$/.test(content.verificationUrl);
+  return {
+    header: { comune: fill(s.comune, { name: ctx.comune }) },
+    title: content.title,
+    lines: [...content.lines, ...(content.issuer ? [content.issuer] : [])],
+    rows: [
+      { label: s.documentIssuedAt, value: receiptDateTime(new Date(content.issuedAt)) },
+      { label: s.code, value: ctx.receiptCode },
+      { label: s.verificationCode, value: content.verificationCode },
+    ],
+    ...(printableUrl && { qr: content.verificationUrl }),
+    footer: [fill(s.verifyAt, { url: content.verificationUrl })],
     cut: true,
   };
 }

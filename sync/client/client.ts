@@ -29,7 +29,10 @@
  * - STALE_TIMESTAMP corrects the signing clock from the answer's `Date` and
  *   retries once at once; REPLAYED_NONCE retries once with a fresh nonce.
  *   Every heartbeat answer also corrects the signing clock (`serverTime`).
- * - The pull cursor is saved in the same transaction that applied its page.
+ * - The pull cursor is saved in the same transaction that applied its page,
+ *   documents for pickup included (sync/store/pickup-documents).
+ * - Collections of pickup documents are reported (POST /v1/collect) after the
+ *   pushes, in batches, until none is left; a failure holds like a push's.
  *
  * Logs carry ids, codes and counts; never sealed bytes or anything typed.
  */
@@ -37,7 +40,7 @@ import type { Database } from 'better-sqlite3';
 import type { z } from 'zod';
 import { createHash } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
-import { toBase64url } from '../crypto/base64url';
+import { fromBase64url, toBase64url } from '../crypto/base64url';
 import { decodeEd25519PublicKey } from '../crypto/keys';
 import type { RequestSigner } from '../crypto/sign';
 import { CodeSchema } from '../protocol/common';
@@ -51,8 +54,11 @@ import { CATALOG_NAMES, CursorSchema } from '../protocol/pull';
 import type { PullResponse, StatusChange } from '../protocol/pull';
 import { PushItemSchema } from '../protocol/push';
 import type { PushItem, PushItemResult } from '../protocol/push';
+import type { CollectItemResult } from '../protocol/collect';
 import { cacheVersions, putCache } from '../store/hub-cache';
 import { StoreError } from '../store/migrations';
+import { markReported, putPickupDocuments, unreportedCollections } from '../store/pickup-documents';
+import type { NewPickupDocument } from '../store/pickup-documents';
 import {
   claimBatch,
   flushPurged,
@@ -83,6 +89,10 @@ export type HeartbeatPayload = {
   appVersion: string;
   /** Seconds since the runtime started. */
   uptimeS: number;
+  /** Passed through to the hub as they are (see HeartbeatRequest). */
+  paper?: HeartbeatRequest['paper'];
+  lastError?: HeartbeatRequest['lastError'];
+  outOfService?: HeartbeatRequest['outOfService'];
 };
 
 /** The sync status, as the runtime pushes it to the UI (`sync.status`); JSON-safe. */
@@ -216,7 +226,7 @@ export function createSyncClient(options: SyncClientOptions): SyncClient {
 
   // ---- calls --------------------------------------------------------------
 
-  async function call<E extends 'push' | 'pull' | 'heartbeat'>(
+  async function call<E extends 'push' | 'pull' | 'heartbeat' | 'collect'>(
     name: E,
     path: string,
     body?: string,
@@ -389,10 +399,60 @@ export function createSyncClient(options: SyncClientOptions): SyncClient {
     }
   }
 
+  // ---- collections of pickup documents ------------------------------------
+
+  /** Reports every collection the hub has not acknowledged yet; `unknown` ones are not retried either. */
+  async function collectAll(): Promise<void> {
+    for (;;) {
+      if (stopped) throw new SyncError('STOPPED', 'the sync client was stopped');
+      const batch = unreportedCollections(db, MAX_BATCH);
+      if (batch.length === 0) return;
+      const items = batch.map((c) => ({ documentId: c.documentId, collectedAt: c.collectedAt.toISOString() }));
+      const response = await call('collect', ENDPOINTS.collect.path, JSON.stringify({ items }));
+      const byId = new Map(response.results.map((r: CollectItemResult) => [r.documentId, r]));
+      if (byId.size !== items.length || items.some((i) => !byId.has(i.documentId))) {
+        throw new SyncError('BAD_RESPONSE', 'collect answer does not carry exactly one result per item');
+      }
+      const unknown = response.results.filter((r) => r.status === 'unknown').map((r) => r.documentId);
+      for (const documentId of unknown) {
+        log.warn({ event: 'collect.unknown', documentId }, 'the hub does not know this collected document');
+      }
+      markReported(
+        db,
+        items.map((i) => i.documentId),
+        new Date(now()),
+      );
+      log.debug({ event: 'collect.batch', count: items.length, unknown: unknown.length }, 'collections reported');
+    }
+  }
+
   // ---- pull ---------------------------------------------------------------
 
   function alertsVersion(alerts: PullResponse['alerts']): string {
     return createHash('sha256').update(JSON.stringify(alerts)).digest('base64url').slice(0, 22);
+  }
+
+  /** The page's documents for the store; one whose envelope is not canonical base64url is skipped, not a reason to stall. */
+  function pickupDocuments(page: PullResponse): NewPickupDocument[] {
+    const out: NewPickupDocument[] = [];
+    for (const d of page.documents ?? []) {
+      let envelope: Uint8Array;
+      try {
+        envelope = fromBase64url(d.envelope);
+      } catch {
+        log.error({ event: 'pull.documentInvalid', documentId: d.id }, 'pickup document envelope is not base64url');
+        continue;
+      }
+      out.push({
+        id: d.id,
+        submissionId: d.submissionId,
+        title: { ...d.title },
+        issuedAt: new Date(d.issuedAt),
+        expiresAt: new Date(d.expiresAt),
+        envelope,
+      });
+    }
+    return out;
   }
 
   /** Applies one page and saves its cursor in one transaction: a crash re-pulls, never skips. */
@@ -405,6 +465,7 @@ export function createSyncClient(options: SyncClientOptions): SyncClient {
         if (catalog !== undefined) putCache(db, name, catalog.version, catalog, at);
       }
       putCache(db, 'alerts', alertsVersion(page.alerts), page.alerts, at);
+      putPickupDocuments(db, pickupDocuments(page), at);
       recordPull(db, { cursor: page.cursor, at });
     }).immediate();
   }
@@ -426,6 +487,7 @@ export function createSyncClient(options: SyncClientOptions): SyncClient {
           statusChanges: page.statusChanges.length,
           catalogs: Object.keys(page.catalogs ?? {}),
           alerts: page.alerts.length,
+          documents: page.documents?.length ?? 0,
         },
         'pull applied',
       );
@@ -452,6 +514,9 @@ export function createSyncClient(options: SyncClientOptions): SyncClient {
       oldestQueuedAgeMs: stats.oldestQueuedAgeMs === null ? null : Math.floor(stats.oldestQueuedAgeMs),
       versions: { app: payload.appVersion, catalogs },
       uptimeS: Math.max(0, Math.floor(payload.uptimeS)),
+      ...(payload.paper !== undefined && { paper: payload.paper }),
+      ...(payload.lastError !== undefined && { lastError: payload.lastError }),
+      ...(payload.outOfService !== undefined && { outOfService: payload.outOfService }),
     });
     if (!parsed.success) {
       const where = parsed.error.issues.map((i) => i.path.join('.')).join(', ');
@@ -538,7 +603,7 @@ export function createSyncClient(options: SyncClientOptions): SyncClient {
     // its queue is growing; when the hub cannot be reached at all (or not
     // trusted), the cycle ends at the first failure.
     let first: unknown = null;
-    for (const step of [pushAll, pullAll, heartbeatIfDue]) {
+    for (const step of [pushAll, collectAll, pullAll, heartbeatIfDue]) {
       try {
         await step();
       } catch (error) {

@@ -126,6 +126,71 @@ export const migrations: readonly Migration[] = [
       db.exec('CREATE INDEX outbox_queue_order ON outbox (enqueued_at, submission_id);');
     },
   },
+  {
+    version: 5,
+    name: 'documents waiting for pickup, and failed pickup attempts',
+    up: (db) => {
+      // A document the back office issued for pickup here, encrypted under a key only the
+      // resident's receipt gives (sync/crypto/pickup): the kiosk holds the envelope, never
+      // the secret. After collection or expiry the envelope is set to NULL (secure_delete
+      // zeroes it) and the row stays as a tombstone: a late re-delivery is not taken again,
+      // the resident is told "collected" or "expired", and a collection waits here
+      // (collected_at set, reported_at NULL) until the hub has recorded it.
+      //
+      // pickup_failures counts wrong codes and wrong cards for the rate limit: a scope
+      // ('kiosk' or a submission id) and an instant, nothing of what was typed or shown.
+      db.exec(`
+        CREATE TABLE pickup_documents (
+          id             TEXT PRIMARY KEY,    -- UUIDv7 made by the hub
+          submission_id  TEXT NOT NULL,       -- the request it answers (may be purged from submissions later)
+          title_json     TEXT NOT NULL CHECK (json_valid(title_json)),
+          issued_at      INTEGER NOT NULL,
+          expires_at     INTEGER NOT NULL,
+          envelope       BLOB,                -- NULL once collected or expired
+          received_at    INTEGER NOT NULL,
+          collected_at   INTEGER,
+          reported_at    INTEGER,             -- when the hub acknowledged the collection
+          CHECK (collected_at IS NULL OR envelope IS NULL),
+          CHECK (reported_at IS NULL OR collected_at IS NOT NULL)
+        ) STRICT;
+        CREATE INDEX pickup_documents_submission ON pickup_documents (submission_id);
+        CREATE INDEX pickup_documents_unreported ON pickup_documents (collected_at)
+          WHERE collected_at IS NOT NULL AND reported_at IS NULL;
+
+        CREATE TABLE pickup_failures (
+          scope  TEXT NOT NULL,               -- 'kiosk', or the submission id of the request tried
+          at     INTEGER NOT NULL
+        ) STRICT;
+        CREATE INDEX pickup_failures_scope ON pickup_failures (scope, at);
+      `);
+    },
+  },
+  {
+    version: 6,
+    name: 'technician state and audit log',
+    up: (db) => {
+      // technician_state: small keyed values that must survive a restart — the PIN hash
+      // set on the kiosk, the lockout counter, a technician's out-of-service decision.
+      // technician_audit: every technician action, who (an actor id such as 'pin' or a
+      // card's id, never a PIN or a token) / what / when, and when the hub took it.
+      db.exec(`
+        CREATE TABLE technician_state (
+          key         TEXT PRIMARY KEY,
+          value       TEXT NOT NULL,
+          updated_at  INTEGER NOT NULL
+        ) STRICT;
+        CREATE TABLE technician_audit (
+          id          INTEGER PRIMARY KEY,
+          at          INTEGER NOT NULL,
+          actor       TEXT NOT NULL,
+          action      TEXT NOT NULL CHECK (length(action) BETWEEN 1 AND 64),
+          detail      TEXT CHECK (detail IS NULL OR json_valid(detail)),
+          pushed_at   INTEGER
+        ) STRICT;
+        CREATE INDEX technician_audit_unpushed ON technician_audit (id) WHERE pushed_at IS NULL;
+      `);
+    },
+  },
 ];
 
 export const LATEST_VERSION = migrations.reduce((v, m) => Math.max(v, m.version), 0);

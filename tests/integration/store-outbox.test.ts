@@ -9,7 +9,7 @@ import { closeStore, openStore } from '../../sync/store/db';
 import type { Store } from '../../sync/store/db';
 import { readInfo, seedInfo } from '../../sync/store/info';
 import type { OfficeInfo } from '../../sync/store/info';
-import { StoreError, migrate } from '../../sync/store/migrations';
+import { LATEST_VERSION, StoreError, migrate } from '../../sync/store/migrations';
 import { RECEIPT_ALPHABET, formatReceiptCode, receiptCodeFor } from '../../sync/store/receipt';
 import { recordSessionEnd } from '../../sync/store/sessions';
 import {
@@ -480,7 +480,7 @@ describe('migration 3', () => {
     old.close();
 
     const { db } = open(path);
-    expect(db.pragma('user_version', { simple: true })).toBe(4);
+    expect(db.pragma('user_version', { simple: true })).toBe(LATEST_VERSION);
     const plan = db
       .prepare(
         `EXPLAIN QUERY PLAN SELECT s.id FROM outbox o CROSS JOIN submissions s ON s.id = o.submission_id
