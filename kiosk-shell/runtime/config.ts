@@ -43,6 +43,31 @@ export const ConfigSchema = z
       mrz: DevicePath,
     }),
     hub: z.object({ url: z.url({ protocol: /^https?$/ }) }),
+    /** Technician mode. A PIN set on the kiosk (technician-cli.ts set-pin) overrides `pinHash`. */
+    technician: z
+      .object({
+        $comment: z.string().optional(),
+        /** scrypt hash of the technician PIN (`scrypt$N$r$p$salt$hash`); null: PIN entry disabled until one is set. */
+        pinHash: z
+          .string()
+          .regex(/^scrypt\$\d+\$\d+\$\d+\$[A-Za-z0-9_-]+\$[A-Za-z0-9_-]+$/, 'a hash made by technician-cli.ts hash-pin')
+          .nullable()
+          .default(null),
+        /** A technician session ends after this long without a technician action. */
+        sessionIdleS: z.number().int().min(30).max(3600).default(300),
+      })
+      .prefault({}),
+    /** When the kiosk puts itself out of service (kiosk-shell/runtime/status.ts). */
+    service: z
+      .object({
+        /** Out of service below this much free disk, in MB. */
+        minFreeMb: z.number().nonnegative().default(200),
+        /** Every configured device failing for this long puts the kiosk out of service. */
+        deviceGraceS: z.number().nonnegative().default(60),
+        /** How often disk and devices are looked at again. */
+        checkIntervalS: z.number().positive().max(3600).default(15),
+      })
+      .prefault({}),
     supportPhone: z.string().min(1),
     exampleData: z.boolean(),
     info: z.object({

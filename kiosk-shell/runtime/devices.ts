@@ -40,6 +40,8 @@ export type DeviceManager = {
   /** Every read of every reader, already validated and shaped for the UI. Personal: never log it. */
   onRead(listener: (read: ReaderRead) => void): () => void;
   lastReads(): LastRead[];
+  /** A new paper roll was loaded: the printer's paper counter starts again (no-op without a printer). */
+  paperReplaced(): void;
   close(): Promise<void>;
 };
 
@@ -252,6 +254,12 @@ export function createDeviceManager(devices: Config['devices'], log: Logger): De
     },
     lastReads() {
       return readers.flatMap((r) => r?.lastReads() ?? []).sort((a, b) => b.at - a.at);
+    },
+    paperReplaced() {
+      if (!printer) throw new ApiFailure('NOT_CONFIGURED', 'no printer is configured');
+      printer.paperReplaced();
+      deviceLog.info({ event: 'printer.paper-replaced' }, 'paper roll replaced');
+      changed();
     },
     async close() {
       listeners.clear();

@@ -89,6 +89,7 @@ async function main(): Promise<void> {
       ? startLocalHub(config.hub.url, { ...process.env, SPORTELLO_DATA_DIR: config.dataDir }).then(
           (hub) => {
             out(`Sportello hub: ${hub.url}`);
+            out(`Sportello console: ${hub.url}/console/ (users: npm run hub -- user create)`);
             return hub;
           },
           (err: unknown) => {
@@ -154,8 +155,16 @@ async function main(): Promise<void> {
       })
       .catch((err: unknown) => out(`Enrollment failed: ${err instanceof Error ? err.message : String(err)}`));
   }
-  if (!runtime.status().inService) {
-    out('The kiosk is OUT OF SERVICE: its database failed the integrity check and was moved aside (see the log).');
+  const status = runtime.status();
+  if (!status.inService) {
+    const why: Record<NonNullable<typeof status.outOfServiceReason>, string> = {
+      TECHNICIAN: 'a technician put it out of service',
+      STORE_INTEGRITY: 'its database failed the integrity check and was moved aside',
+      DISK_LOW: 'its disk is nearly full',
+      DEVICES: 'none of its devices answers',
+    };
+    const reason = status.outOfServiceReason ? why[status.outOfServiceReason] : 'see the log';
+    out(`The kiosk is OUT OF SERVICE: ${reason} (see the log).`);
   }
 
   let browser: ChildProcess | null = null;

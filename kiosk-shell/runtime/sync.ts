@@ -9,7 +9,7 @@ import { loadOrCreateIdentity } from '../../sync/crypto/identity';
 import { createSyncClient, enroll, loadEnrollment } from '../../sync/client';
 import type { SyncClient, SyncStatus } from '../../sync/client';
 import type { DeviceState as HeartbeatDevice } from '../../sync/protocol/heartbeat';
-import type { DevicesStatus, SyncState } from '../api/contract';
+import type { DevicesStatus, KioskStatus, SyncState } from '../api/contract';
 import type { Logger } from './log';
 
 export const APP_VERSION = '0.1.0';
@@ -60,6 +60,20 @@ function heartbeatDevices(devices: DevicesStatus): HeartbeatDevice[] {
   ];
 }
 
+/** What the heartbeat says about the kiosk's service: null in service, else the reason and a technician's note. */
+export function heartbeatOutOfService(status: KioskStatus): { reason: string; message: string | null } | null {
+  if (status.inService || status.outOfServiceReason === null) return null;
+  return { reason: status.outOfServiceReason, message: status.message ?? null };
+}
+
+/** The code of the first device problem (printer first), for the heartbeat's `lastError`. */
+export function deviceErrorCode(devices: DevicesStatus): string | null {
+  for (const d of [devices.printer, devices.scanner, devices.magstripe, devices.mrz]) {
+    if (d.connection !== 'not-configured' && d.problem !== null) return d.problem;
+  }
+  return null;
+}
+
 function toState(enrolled: boolean, s: SyncStatus | null): SyncState {
   return {
     enrolled,
@@ -78,6 +92,8 @@ export function createSyncManager(opts: {
   dataDir: string;
   hubUrl: string;
   devices: () => DevicesStatus;
+  /** The kiosk's service status, told to the hub with every heartbeat. */
+  service?: () => KioskStatus;
   log: Logger;
   startedAt: number;
 }): SyncManager {
@@ -104,11 +120,20 @@ export function createSyncManager(opts: {
       setTimer: (fn, ms) => setTimeout(fn, ms).unref(),
       clearTimer: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
       log,
-      heartbeat: () => ({
-        devices: heartbeatDevices(opts.devices()),
-        appVersion: APP_VERSION,
-        uptimeS: Math.round((Date.now() - opts.startedAt) / 1000),
-      }),
+      heartbeat: () => {
+        const devices = opts.devices();
+        const printer = devices.printer.connection === 'not-configured' ? null : devices.printer;
+        const service = opts.service?.();
+        return {
+          devices: heartbeatDevices(devices),
+          appVersion: APP_VERSION,
+          uptimeS: Math.round((Date.now() - opts.startedAt) / 1000),
+          ...(printer && { paper: { nearEnd: printer.paperNearEnd, remainingReceipts: printer.remainingReceipts } }),
+          // A device problem now, else what last held the queue (a code, never text).
+          lastError: deviceErrorCode(devices) ?? client?.status().lastError ?? null,
+          ...(service && { outOfService: heartbeatOutOfService(service) }),
+        };
+      },
       batchSize: 50,
     });
     client.onStatus((s) => publish(toState(true, s)));

@@ -4,12 +4,14 @@ import { Button } from '../components/Button';
 import { Clock } from '../components/Clock';
 import { LanguageSwitch } from '../components/LanguageSwitch';
 import type { SessionEvent } from '../machines/session';
+import { TechnicianCorner } from './technician/TechnicianCorner';
 
 /** The idle screen: who and where this counter is, the time, alerts, and a way in. */
 export function AttractScreen({ kiosk, send }: { kiosk: KioskDescription; send: (e: SessionEvent) => void }) {
   const { t, i18n } = useTranslation();
   return (
     <div className="screen attract">
+      <TechnicianCorner onTrigger={() => send({ type: 'technician.requested' })} />
       <main className="screen-main attract-main">
         <p className="brand">{t('attract.comune', { name: kiosk.comune.name })}</p>
         <h1>{t('attract.kiosk', { frazione: kiosk.frazione })}</h1>

@@ -53,6 +53,18 @@ export const HeartbeatRequestSchema = z.strictObject({
     .regex(/^[A-Z][A-Z0-9_]{0,47}$/)
     .nullable()
     .optional(),
+  /**
+   * Whether the kiosk is out of service, and why: null when it serves (optional:
+   * kiosks before 0.2 do not send it). `reason` is a code (TECHNICIAN,
+   * STORE_INTEGRITY, DISK_LOW, DEVICES, …); `message` a technician's note.
+   */
+  outOfService: z
+    .strictObject({
+      reason: z.string().regex(/^[A-Z][A-Z0-9_]{0,47}$/),
+      message: z.string().max(200).nullable(),
+    })
+    .nullable()
+    .optional(),
 });
 export type HeartbeatRequest = z.infer<typeof HeartbeatRequestSchema>;
 
