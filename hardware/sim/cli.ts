@@ -8,6 +8,7 @@
  *   paper ok|near-end|out            the printer's paper
  *   cover open|closed                the printer's cover
  *   unplug|plug <printer|scanner|magstripe|mrz>
+ *   headphones in|out              headphones plugged into the jack (speech output)
  */
 import { resolve } from 'node:path';
 import { sendSimCommand, simSocketPath } from './control';
@@ -17,7 +18,7 @@ const argv = process.argv.slice(2);
 
 if (argv.length === 0 || argv[0] === '--help' || argv[0] === 'help') {
   process.stdout.write(
-    'usage: npm run sim -- scan <text> | swipe <tracks> | mrz <line1> <line2> [line3] | paper ok|near-end|out | cover open|closed | unplug|plug <printer|scanner|magstripe|mrz>\n',
+    'usage: npm run sim -- scan <text> | swipe <tracks> | mrz <line1> <line2> [line3] | paper ok|near-end|out | cover open|closed | unplug|plug <printer|scanner|magstripe|mrz> | headphones in|out\n',
   );
   process.exit(argv.length === 0 ? 2 : 0);
 }

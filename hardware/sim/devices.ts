@@ -4,8 +4,9 @@
  * device ends, and the commands `npm run sim` sends to them. The runtime gets
  * the kiosk ends as its device paths and cannot tell them from real ports.
  */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { jackFile } from '../audio/jack';
 import type { SimCommands } from './control';
 import { startVirtualPrinter } from './printer';
 import type { VirtualPrinter } from './printer';
@@ -27,7 +28,7 @@ export type VirtualDevices = {
 
 /** What `npm run sim -- <command>` can do to the virtual devices. */
 export type DeviceCommands = SimCommands &
-  Record<'scan' | 'swipe' | 'mrz' | 'paper' | 'cover' | 'unplug' | 'plug', SimCommands[string]>;
+  Record<'scan' | 'swipe' | 'mrz' | 'paper' | 'cover' | 'unplug' | 'plug' | 'headphones', SimCommands[string]>;
 
 function isDevice(name: string | undefined): name is DeviceName {
   return (DEVICE_NAMES as readonly string[]).includes(name ?? '');
@@ -71,6 +72,12 @@ export async function startVirtualDevices(dataDir: string): Promise<VirtualDevic
       const state = oneOf(args[0], ['ok', 'near-end', 'out'] as const, 'paper ok|near-end|out');
       printer.setPaper(state);
       return `paper ${state}`;
+    },
+    headphones(args) {
+      const state = oneOf(args[0], ['in', 'out'] as const, 'headphones in|out');
+      // The same file an acpid action writes on a kiosk (hardware/audio/jack).
+      writeFileSync(jackFile(dataDir), `${state}\n`);
+      return `headphones ${state}`;
     },
     cover(args) {
       const state = oneOf(args[0], ['open', 'closed'] as const, 'cover open|closed');

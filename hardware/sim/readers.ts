@@ -11,7 +11,11 @@
  * unplug/plug of its PTY pair: its line reopens the new device end by itself
  * (`waitConnected()` resolves when it has).
  */
+import { DeviceError } from '../errors';
 import { SerialTransport } from '../transport/serial';
+
+/** How long a failed write waits for the line to reopen before its one retry. */
+const RETRY_WAIT_MS = 1000;
 
 export type VirtualReaderOptions = {
   devicePath: string;
@@ -46,7 +50,29 @@ export class VirtualReader {
   /** Resolves once the device end is open, or after `timeoutMs` (it keeps trying). */
   waitConnected(timeoutMs = 3000): Promise<void> {
     this.transport.open();
-    if (this.connected) return Promise.resolve();
+    return this.connected ? Promise.resolve() : this.reconnected(timeoutMs);
+  }
+
+  /**
+   * Sends bytes as they are, in one write; rejects (OFFLINE) while unplugged.
+   * Right after a replug the line may still hold the old device end (its
+   * presence check has not run yet): a write that fails then is tried once
+   * more on the reopened line, as a person would present the card again.
+   */
+  async send(data: Uint8Array | string): Promise<void> {
+    const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
+    try {
+      await this.transport.write(bytes);
+    } catch (err) {
+      if (!(err instanceof DeviceError) || err.code !== 'OFFLINE') throw err;
+      await this.reconnected(RETRY_WAIT_MS);
+      await this.transport.write(bytes);
+    }
+  }
+
+  /** Resolves when the line next connects, or after `timeoutMs`. */
+  private reconnected(timeoutMs: number): Promise<void> {
+    this.transport.open();
     return new Promise((resolve) => {
       const transport = this.transport;
       const timer = setTimeout(done, timeoutMs);
@@ -57,11 +83,6 @@ export class VirtualReader {
       }
       transport.on('connected', done);
     });
-  }
-
-  /** Sends bytes as they are, in one write; rejects (OFFLINE) while unplugged. */
-  send(data: Uint8Array | string): Promise<void> {
-    return this.transport.write(typeof data === 'string' ? Buffer.from(data, 'utf8') : data);
   }
 
   close(): Promise<void> {

@@ -3,6 +3,7 @@ import type { ReactNode, RefObject } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { KioskDescription, Locale } from '../../kiosk-shell/api/contract';
 import type { SessionEvent } from '../machines/session';
+import { AccessBar } from '../access/AccessBar';
 import { Button } from './Button';
 import { LanguageSwitch } from './LanguageSwitch';
 
@@ -36,7 +37,9 @@ function useOverflows(ref: RefObject<HTMLElement | null>): boolean {
 
 /**
  * The frame of every resident screen: who we are, the title, the content, and
- * a bottom bar with back, home and the language switch, so no screen is a dead end.
+ * a bottom bar with back, home, the access toggles (speech, display modes) and
+ * the language switch, so no screen is a dead end and every screen can be
+ * made readable, reachable and spoken.
  */
 export function Screen({
   kiosk,
@@ -84,6 +87,7 @@ export function Screen({
             </Button>
           )}
         </nav>
+        <AccessBar />
         <LanguageSwitch
           locales={kiosk.locales}
           current={i18n.language as Locale}

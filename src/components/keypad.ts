@@ -1,9 +1,13 @@
 /**
- * Keyboard and keypad navigation for the whole UI: arrows move focus through
- * the controls in reading order (mirrored for right-to-left), Enter/Space
- * activate (native buttons), Escape goes back. Inside an open modal dialog
- * focus never leaves it.
+ * Keyboard and keypad navigation for the whole UI, on the keys of the one
+ * keymap (src/access/keymap.ts): arrows move focus through the controls in
+ * reading order (mirrored for right-to-left), Enter/Space activate (native
+ * buttons), Escape (and Backspace when nothing is being typed) goes back.
+ * Inside an open modal dialog focus never leaves it.
  */
+import { actionFor } from '../access/keymap';
+import type { KeyContext } from '../access/keymap';
+
 const FOCUSABLE = 'button:not([disabled]), [href], input:not([disabled]), [tabindex]:not([tabindex="-1"])';
 
 function scope(doc: Document): ParentNode {
@@ -37,44 +41,60 @@ function scrollRegion(target: HTMLElement | null, step: 1 | -1): boolean {
   return true;
 }
 
+/** What the keymap needs to know about the page and the key's target. */
+export function keyContext(doc: Document, target: EventTarget | null): KeyContext {
+  const el = target instanceof HTMLElement ? target : null;
+  const inTextField = el?.tagName === 'INPUT' || el?.tagName === 'TEXTAREA' || el?.isContentEditable === true;
+  return {
+    rtl: doc.documentElement.dir === 'rtl',
+    // The on-screen keyboard takes Backspace and printable keys from the physical keyboard.
+    typing: inTextField || doc.querySelector('.kb') !== null,
+    inDialog: scope(doc) !== doc,
+    inTextField,
+  };
+}
+
+/**
+ * Moves focus and goes back on the keymap's navigation actions (src/access/keymap.ts);
+ * the other actions (help, speech, volume) belong to the AccessProvider.
+ */
 export function installKeypadNavigation(doc: Document, onBack: () => void): () => void {
   const onKey = (e: KeyboardEvent) => {
     // A control that handled the key itself (the idle dialog's Escape) has the last word.
-    if (e.defaultPrevented || e.altKey || e.ctrlKey || e.metaKey) return;
-    const rtl = doc.documentElement.dir === 'rtl';
+    if (e.defaultPrevented) return;
+    const ctx = keyContext(doc, e.target);
     const target = e.target as HTMLElement | null;
-    const typing = target?.tagName === 'INPUT' || target?.tagName === 'TEXTAREA';
-    switch (e.key) {
-      case 'ArrowDown':
-        if (!scrollRegion(target, 1)) moveFocus(doc, 1);
+    const action = actionFor(e, ctx);
+    switch (action) {
+      case 'next':
+        if (!(e.key === 'ArrowDown' && scrollRegion(target, 1))) moveFocus(doc, 1);
         break;
-      case 'ArrowUp':
-        if (!scrollRegion(target, -1)) moveFocus(doc, -1);
+      case 'previous':
+        if (!(e.key === 'ArrowUp' && scrollRegion(target, -1))) moveFocus(doc, -1);
         break;
-      case 'ArrowRight':
-        if (typing) return;
-        moveFocus(doc, rtl ? -1 : 1);
-        break;
-      case 'ArrowLeft':
-        if (typing) return;
-        moveFocus(doc, rtl ? 1 : -1);
-        break;
-      case 'Tab': {
-        // Keep Tab inside an open dialog; elsewhere the browser's order is the reading order.
-        const root = scope(doc);
-        if (root === doc) return;
-        moveFocus(doc, e.shiftKey ? -1 : 1);
-        break;
-      }
-      case 'Escape':
-        if (scope(doc) !== doc) return; // the dialog handles its own Escape
+      case 'back':
+        if (ctx.inDialog) return; // the dialog handles its own Escape
         onBack();
         break;
-      default:
+      case 'select':
+      case 'help':
+      case 'speech':
+      case 'repeat':
+      case 'stop':
+      case 'volumeUp':
+      case 'volumeDown':
+      case null:
+        // select is the focused button's own press; the rest is the AccessProvider's.
         return;
+      default:
+        return assertNever(action);
     }
     e.preventDefault();
   };
   doc.addEventListener('keydown', onKey);
   return () => doc.removeEventListener('keydown', onKey);
+}
+
+function assertNever(value: never): never {
+  throw new Error(`unexpected keypad action ${String(value)}`);
 }

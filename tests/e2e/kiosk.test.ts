@@ -30,6 +30,7 @@ const HOME_TILES = [
   it_.service.certificate.title,
   it_.service.report.title,
   it_.service.status.title,
+  it_.service.pickup.title,
   it_.service.info.title,
 ];
 
@@ -219,9 +220,11 @@ describe('keyboard and keypad', () => {
 
     await kb.press('ArrowDown');
     await expectVisibleFocus(page, it_.service.certificate.title);
-    // Arrows walk the controls in reading order (the tiles, back, the languages) and wrap around.
+    // Arrows walk the controls in reading order (the tiles, back, the access toggles, the languages) and wrap around.
+    // The access toggles (speech, large text, high contrast, reach) sit between back and the languages.
+    const accessToggles = await page.getByRole('navigation', { name: it_.access.bar }).getByRole('button').count();
     const seen: string[] = [];
-    for (let i = 0; i < HOME_TILES.length + 1 + LOCALES.length; i++) {
+    for (let i = 0; i < HOME_TILES.length + 1 + accessToggles + LOCALES.length; i++) {
       await kb.press('ArrowDown');
       await expectVisibleFocus(page);
       seen.push((await focused(page)).text);

@@ -2,12 +2,17 @@
  * Speech output with the real engine (Debian's espeak-ng): audio for every
  * kiosk language, interruption, volume, and the headphone jack.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { startVirtualDevices } from '../../hardware/sim/devices';
 import { LOCALES } from '../../kiosk-shell/api/contract';
-import { jackFile, watchJack } from '../../kiosk-shell/runtime/jack';
+import { parseConfig } from '../../kiosk-shell/runtime/config';
+import { createLogger } from '../../kiosk-shell/runtime/log';
+import { DEFAULT_CONFIG } from '../../kiosk-shell/runtime/paths';
+import { startRuntime } from '../../kiosk-shell/runtime/runtime';
+import { jackFile, watchJack } from '../../hardware/audio/jack';
 import { DEFAULT_VOLUME, MAX_VOLUME, MIN_VOLUME, createSpeech, synthesize } from '../../kiosk-shell/runtime/speech';
 
 const dirs: string[] = [];
@@ -97,5 +102,43 @@ describe('headphone jack', () => {
     writeFileSync(file, 'out\n');
     await expect.poll(() => seen, { timeout: 2000 }).toEqual([true, false]);
     jack.close();
+  });
+});
+
+describe('speech through the kiosk API', () => {
+  it('tells the UI when headphones go in and out, speaks, and resets the volume when the session ends', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'sportello-speech-rt-'));
+    dirs.push(dataDir);
+    const sims = await startVirtualDevices(dataDir);
+    const config = parseConfig(JSON.parse(readFileSync(DEFAULT_CONFIG, 'utf8')), 'demo', {
+      SPORTELLO_DATA_DIR: dataDir,
+    });
+    const runtime = await startRuntime({ config, log: createLogger({ level: 'silent' }) });
+    const events: unknown[] = [];
+    runtime.onEvent((frame) => {
+      if (frame.event === 'audio.status') events.push(frame.payload);
+    });
+    const call = async (method: string, input: unknown = {}) =>
+      (await runtime.dispatch(JSON.stringify({ id: 1, method, input }))).result;
+    try {
+      expect(await call('audio.status')).toEqual({ ok: true, value: { headphones: false, volume: 100 } });
+      await sims.commands.headphones(['in']);
+      await expect.poll(() => events, { timeout: 3000 }).toEqual([{ headphones: true, volume: 100 }]);
+      expect(await call('speech.say', { text: 'Benvenuti', locale: 'it' })).toEqual({ ok: true, value: {} });
+      expect(await call('speech.volume', { change: 'up' })).toEqual({
+        ok: true,
+        value: { headphones: true, volume: 120 },
+      });
+      await call('session.ended', { reason: 'done' });
+      expect(await call('audio.status')).toEqual({ ok: true, value: { headphones: true, volume: 100 } });
+      await sims.commands.headphones(['out']);
+      await expect.poll(() => events.length, { timeout: 3000 }).toBe(2);
+      expect(events[1]).toEqual({ headphones: false, volume: 100 });
+      const refused = await call('speech.say', { text: '', locale: 'it' });
+      expect(refused.ok ? null : refused.error.code).toBe('INVALID_INPUT');
+    } finally {
+      await runtime.close();
+      await sims.close();
+    }
   });
 });
