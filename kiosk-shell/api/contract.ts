@@ -40,6 +40,16 @@ export const ERROR_CODES = [
   'SERVICE_UNAVAILABLE',
   /** The kiosk's disk is too full to keep one more request safely. */
   'STORE_FULL',
+  // Pickup.
+  /** The pickup code (the receipt's QR or the code typed from it) does not open the document. */
+  'PICKUP_WRONG_CODE',
+  /** The card shown is not the one of the person who made the request. */
+  'PICKUP_WRONG_CARD',
+  /** Too many wrong pickup codes or cards, at this kiosk or for this request: try again later. */
+  'RATE_LIMITED',
+  // Technician mode.
+  /** A technician method called without a valid (unexpired) technician session token. */
+  'UNAUTHORIZED',
 ] as const;
 export const ErrorCodeSchema = z.enum(ERROR_CODES);
 export type ErrorCode = z.infer<typeof ErrorCodeSchema>;
@@ -80,10 +90,27 @@ export const ContactSchema = z.object({
 });
 export type Contact = z.infer<typeof ContactSchema>;
 
+/**
+ * Why a kiosk cannot serve, most decisive first (kiosk-shell/runtime/status.ts decides):
+ * - TECHNICIAN: a technician put it out of service (persisted; only a technician lifts it);
+ * - STORE_INTEGRITY: its database failed an integrity check;
+ * - DISK_LOW: free disk below the configured threshold;
+ * - DEVICES: every configured device has been failing for a while (printer cannot
+ *   print AND every configured reader is off line) — a cabinet fault, not one device.
+ * All but TECHNICIAN clear by themselves when their cause does.
+ */
+export const OUT_OF_SERVICE_REASONS = ['TECHNICIAN', 'STORE_INTEGRITY', 'DISK_LOW', 'DEVICES'] as const;
+export const OutOfServiceReasonSchema = z.enum(OUT_OF_SERVICE_REASONS);
+export type OutOfServiceReason = z.infer<typeof OutOfServiceReasonSchema>;
+
 export const KioskStatusSchema = z.object({
   inService: z.boolean(),
-  /** Why the kiosk cannot serve; null when it can. */
-  outOfServiceReason: z.enum(['STORE_INTEGRITY']).nullable(),
+  /** Why the kiosk cannot serve (the most decisive cause); null when it can. */
+  outOfServiceReason: OutOfServiceReasonSchema.nullable(),
+  /** The other causes that hold as well; present only when there are some. */
+  otherReasons: z.array(OutOfServiceReasonSchema).optional(),
+  /** The technician's note for residents (free text, Italian), present only when one was given. */
+  message: z.string().max(200).optional(),
 });
 export type KioskStatus = z.infer<typeof KioskStatusSchema>;
 
@@ -363,6 +390,225 @@ export const RequestLookupSchema = z.discriminatedUnion('found', [
 ]);
 export type RequestLookup = z.infer<typeof RequestLookupSchema>;
 
+// ── Pickup ──────────────────────────────────────────────────────────────────
+//
+// Ritiro documenti: a document the back office issued for pickup at this kiosk
+// waits here encrypted under the receipt's pickup secret, which the kiosk never
+// stores. `pickup.find` tells whether one waits, without the secret; the
+// resident then gives the secret (scanned from the receipt's QR, or the pickup
+// code typed from it) and shows the same card, and `pickup.collect` opens the
+// document in memory, prints it, and only then records the collection.
+
+/**
+ * Whether a document waits for a request, by its receipt code. Nothing personal.
+ * - `unknown`: no request with this code at this kiosk;
+ * - `notReady`: the request exists, no document has arrived (yet);
+ * - `ready`: one waits until `expiresAt`;
+ * - `collected`: it was printed already; `expired`: its time ran out and it was deleted;
+ * - `locked`: too many wrong attempts for this request or at this kiosk, until `until`.
+ */
+export const PickupLookupSchema = z.discriminatedUnion('status', [
+  z.object({ status: z.literal('unknown') }),
+  z.object({ status: z.literal('notReady') }),
+  z.object({
+    status: z.literal('ready'),
+    receiptCode: z.string(),
+    title: LocalizedTextSchema,
+    issuedAt: z.string(),
+    expiresAt: z.string(),
+  }),
+  z.object({ status: z.literal('collected'), collectedAt: z.string() }),
+  z.object({ status: z.literal('expired'), expiredAt: z.string() }),
+  z.object({ status: z.literal('locked'), until: z.string() }),
+]);
+export type PickupLookup = z.infer<typeof PickupLookupSchema>;
+
+/**
+ * The secret that opens the document: as the scanner read it from the QR
+ * (`SPORTELLO:1:<code>:<secret>`), or the pickup code printed under the QR,
+ * as typed (Crockford base32; case, spaces and hyphens ignored).
+ */
+export const PickupKeySchema = z.discriminatedUnion('kind', [
+  z.strictObject({ kind: z.literal('scanned'), pickupSecret: z.string().min(22).max(86) }),
+  z.strictObject({ kind: z.literal('typed'), pickupCode: z.string().min(1).max(80) }),
+]);
+export type PickupKey = z.infer<typeof PickupKeySchema>;
+
+export const PickupCollectInputSchema = z.strictObject({
+  receiptCode: z.string().min(1).max(16),
+  key: PickupKeySchema,
+  /** The card shown now: its codice fiscale must be the applicant's. */
+  identity: IdentitySchema,
+});
+export type PickupCollectInput = z.infer<typeof PickupCollectInputSchema>;
+
+/**
+ * The document was opened and sent to the printer. Printed: the collection is
+ * recorded and the document deleted from the kiosk. Not printed: nothing is
+ * recorded, the document still waits, and the resident may try again.
+ */
+export const PickupCollectedSchema = z.object({
+  print: PrintOutcomeSchema,
+  /** The document's title as printed (Italian). */
+  title: z.string(),
+  /** Printed on the document; shown on screen too, so it can be noted. */
+  verificationCode: z.string(),
+});
+export type PickupCollected = z.infer<typeof PickupCollectedSchema>;
+
+const pickupMethods = {
+  /** Whether a document waits for the request with this receipt code (typed or scanned). Needs no secret. */
+  'pickup.find': {
+    input: z.object({ receiptCode: z.string().min(1).max(16) }).strict(),
+    output: PickupLookupSchema,
+  },
+  /**
+   * Opens the document with the resident's pickup secret, checks the card's
+   * codice fiscale against the document's, prints it, and records the
+   * collection only once it printed. Fails with NOT_FOUND (nothing waits),
+   * PICKUP_WRONG_CODE, PICKUP_WRONG_CARD (both counted for the rate limit),
+   * RATE_LIMITED, or SERVICE_UNAVAILABLE.
+   */
+  'pickup.collect': { input: PickupCollectInputSchema, output: PickupCollectedSchema },
+} as const;
+
+// ── Technician ──────────────────────────────────────────────────────────────
+//
+// Every technician method but `technician.login` takes the session token that
+// login returned and fails with UNAUTHORIZED when it is missing, unknown or
+// expired (the runtime keeps tokens in memory only, with an idle timeout).
+// Every call is written to the kiosk's technician audit log (no personal data).
+
+/** A technician session token: opaque, from `technician.login`. */
+const TechTokenSchema = z.string().min(16).max(128);
+const WithToken = z.object({ token: TechTokenSchema }).strict();
+
+export const TechnicianLoginSchema = z.union([
+  z.object({
+    ok: z.literal(true),
+    token: z.string(),
+    /** The session ends after this long without a technician call. */
+    idleTimeoutS: z.number().int().positive(),
+  }),
+  /** Wrong PIN or unknown card; this many tries are left before a lockout. */
+  z.object({ ok: z.literal(false), problem: z.literal('wrong'), attemptsLeft: z.number().int().nonnegative() }),
+  /** Too many wrong tries: nothing is checked until `retryAt` (ISO), and the delay grows with each lockout. */
+  z.object({ ok: z.literal(false), problem: z.literal('locked'), retryAt: z.string() }),
+]);
+export type TechnicianLogin = z.infer<typeof TechnicianLoginSchema>;
+
+export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
+export const LogLevelSchema = z.enum(LOG_LEVELS);
+export type LogLevel = z.infer<typeof LogLevelSchema>;
+
+/** One line of the runtime's log as the technician screen lists it (logs hold ids only, by construction). */
+export const LogLineSchema = z.object({
+  time: z.string(),
+  level: LogLevelSchema,
+  module: z.string().nullable(),
+  event: z.string().nullable(),
+  msg: z.string(),
+});
+export type LogLine = z.infer<typeof LogLineSchema>;
+
+export const TechnicianOverviewSchema = z.object({
+  status: KioskStatusSchema,
+  /** True when a technician forced the kiosk out of service (it then stays out until one lifts it). */
+  forcedOutOfService: z.boolean(),
+  devices: DevicesStatusSchema,
+  sync: SyncStateSchema,
+  queue: z.object({
+    queued: z.number().int().nonnegative(),
+    sending: z.number().int().nonnegative(),
+    accepted: z.number().int().nonnegative(),
+    rejected: z.number().int().nonnegative(),
+    oldestQueuedAgeMs: z.number().nonnegative().nullable(),
+    /** The latest requests the hub refused: codes and reasons only. */
+    rejectedItems: z.array(
+      z.object({ receiptCode: z.string(), at: z.string(), code: z.string(), reason: z.string().nullable() }),
+    ),
+  }),
+  storage: z.object({
+    dbBytes: z.number().int().nonnegative(),
+    /** Null when the store's filesystem cannot be measured. */
+    freeBytes: z.number().int().nonnegative().nullable(),
+    minFreeBytes: z.number().int().nonnegative(),
+  }),
+  config: z.object({
+    hubUrl: z.string(),
+    frazione: z.string(),
+    devices: z.object({
+      printer: z.string().nullable(),
+      barcode: z.string().nullable(),
+      magstripe: z.string().nullable(),
+      mrz: z.string().nullable(),
+    }),
+  }),
+  appVersion: z.string(),
+  uptimeS: z.number().int().nonnegative(),
+});
+export type TechnicianOverview = z.infer<typeof TechnicianOverviewSchema>;
+
+const technicianMethods = {
+  /**
+   * Checks a technician PIN (typed on the PIN pad; never shown, logged or read
+   * aloud). A wrong PIN or a lockout is an answer, not an error.
+   */
+  'technician.login': {
+    input: z.object({ pin: z.string().regex(/^\d{4,12}$/) }).strict(),
+    output: TechnicianLoginSchema,
+  },
+  /** Ends the technician session now. */
+  'technician.logout': { input: WithToken, output: z.object({}) },
+  /** Everything the technician's screens show at a glance: status, devices, queue, storage, configuration. */
+  'technician.overview': { input: WithToken, output: TechnicianOverviewSchema },
+  /** Prints a test receipt (errors as `devices.testPrint`). */
+  'technician.testPrint': { input: WithToken, output: z.object({ mm: z.number().nonnegative() }) },
+  /** The readers' last reads, personal fields masked, newest first. */
+  'technician.lastReads': { input: WithToken, output: z.array(LastReadSchema) },
+  /** A new paper roll was loaded: the paper counter starts again; answers the printer's new state. */
+  'technician.paperReplaced': { input: WithToken, output: DevicesStatusSchema.shape.printer },
+  /** Syncs with the hub now and answers when the cycle is over. */
+  'technician.syncNow': { input: WithToken, output: SyncStateSchema },
+  /** Runs SQLite's full integrity check on the store; a failure puts the kiosk out of service. */
+  'technician.checkIntegrity': {
+    input: WithToken,
+    output: z.object({ ok: z.boolean(), detail: z.string(), ms: z.number().nonnegative() }),
+  },
+  /** The last lines of the runtime's log, newest first, optionally at or above a level and of one module. */
+  'technician.logs': {
+    input: z
+      .object({
+        token: TechTokenSchema,
+        minLevel: LogLevelSchema.optional(),
+        module: z
+          .string()
+          .regex(/^[a-z][a-z-]{0,31}$/)
+          .optional(),
+        limit: z.number().int().min(1).max(500).optional(),
+      })
+      .strict(),
+    output: z.array(LogLineSchema),
+  },
+  /** Puts the kiosk out of service with a note for residents, or back in service (persisted across restarts). */
+  'technician.setService': {
+    input: z
+      .object({ token: TechTokenSchema, inService: z.boolean(), message: z.string().trim().max(200).optional() })
+      .strict(),
+    output: KioskStatusSchema,
+  },
+} as const;
+
+// ── Speech (EN 301 549 closed functionality: usable without sight) ───────────
+
+export const AudioStatusSchema = z.object({
+  /** Headphones in the jack: the UI turns speech on when they go in. */
+  headphones: z.boolean(),
+  /** espeak-ng amplitude, 20–200 (100 normal). */
+  volume: z.number().int(),
+});
+export type AudioStatus = z.infer<typeof AudioStatusSchema>;
+
 export const methods = {
   /** Who and where this kiosk is, its languages, and whether it can serve. */
   'kiosk.describe': { input: Empty, output: KioskDescriptionSchema },
@@ -381,6 +627,23 @@ export const methods = {
   'devices.lastReads': { input: Empty, output: z.array(LastReadSchema) },
   /** The queue and the link to the hub (also pushed as the `sync.status` event). */
   'sync.status': { input: Empty, output: SyncStateSchema },
+  /**
+   * Speaks `text` in `locale` through the headphone jack, interrupting what is
+   * being said; answers at once. The UI sends only what the screen shows:
+   * never a PIN. Nothing spoken is logged.
+   */
+  'speech.say': {
+    input: z.object({ text: z.string().min(1).max(4000), locale: LocaleSchema }).strict(),
+    output: z.object({}),
+  },
+  'speech.repeat': { input: Empty, output: z.object({}) },
+  'speech.stop': { input: Empty, output: z.object({}) },
+  /** The keypad's volume keys; `reset` at the end of a session. */
+  'speech.volume': {
+    input: z.object({ change: z.enum(['up', 'down', 'reset']) }).strict(),
+    output: AudioStatusSchema,
+  },
+  'audio.status': { input: Empty, output: AudioStatusSchema },
   /** Checks a typed codice fiscale (shape and check character) before anything else happens. */
   'identity.checkCodiceFiscale': {
     input: z.object({ codiceFiscale: z.string().max(40) }).strict(),
@@ -408,6 +671,8 @@ export const methods = {
     input: z.object({ receiptCode: z.string().min(1).max(16) }).strict(),
     output: RequestLookupSchema,
   },
+  ...technicianMethods,
+  ...pickupMethods,
 } as const;
 
 export type Methods = typeof methods;
@@ -420,6 +685,7 @@ export const events = {
   'devices.status': DevicesStatusSchema,
   'sync.status': SyncStateSchema,
   'reader.read': ReaderReadSchema,
+  'audio.status': AudioStatusSchema,
 } as const;
 export type Events = typeof events;
 export type EventName = keyof Events;

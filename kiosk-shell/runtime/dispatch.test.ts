@@ -43,6 +43,43 @@ function setup(overrides: Partial<Handlers> = {}) {
       throw new ApiFailure('NOT_FOUND', 'no store in this test');
     },
     'requests.lookup': () => ({ found: false }),
+    'speech.say': () => ({}),
+    'speech.repeat': () => ({}),
+    'speech.stop': () => ({}),
+    'speech.volume': () => ({ headphones: false, volume: 100 }),
+    'audio.status': () => ({ headphones: false, volume: 100 }),
+    'pickup.find': () => ({ status: 'unknown' }),
+    'pickup.collect': () => {
+      throw new ApiFailure('NOT_FOUND', 'no store in this test');
+    },
+    'technician.login': () => ({ ok: false, problem: 'wrong', attemptsLeft: 4 }),
+    'technician.logout': () => {
+      throw new ApiFailure('UNAUTHORIZED', 'no technician session in this test');
+    },
+    'technician.overview': () => {
+      throw new ApiFailure('UNAUTHORIZED', 'no technician session in this test');
+    },
+    'technician.testPrint': () => {
+      throw new ApiFailure('UNAUTHORIZED', 'no technician session in this test');
+    },
+    'technician.lastReads': () => {
+      throw new ApiFailure('UNAUTHORIZED', 'no technician session in this test');
+    },
+    'technician.paperReplaced': () => {
+      throw new ApiFailure('UNAUTHORIZED', 'no technician session in this test');
+    },
+    'technician.syncNow': () => {
+      throw new ApiFailure('UNAUTHORIZED', 'no technician session in this test');
+    },
+    'technician.checkIntegrity': () => {
+      throw new ApiFailure('UNAUTHORIZED', 'no technician session in this test');
+    },
+    'technician.logs': () => {
+      throw new ApiFailure('UNAUTHORIZED', 'no technician session in this test');
+    },
+    'technician.setService': () => {
+      throw new ApiFailure('UNAUTHORIZED', 'no technician session in this test');
+    },
     ...overrides,
   };
   return { dispatch: createDispatcher(handlers, log), lines };

@@ -9,14 +9,24 @@ import { ApiFailure } from './dispatch';
 import type { Handlers } from './dispatch';
 import { distanceM } from './geo';
 import type { RequestService } from './requests';
+import type { Speech } from './speech';
+import type { PickupService } from './pickup';
+import type { TechnicianHandlers } from './technician';
 
 export type HandlerContext = {
   config: Config;
   db: Database;
   devices: DeviceManager;
   requests: RequestService;
+  speech: Speech;
+  /** Headphones in the jack now. */
+  headphones: () => boolean;
+  /** Ritiro documenti (./pickup). */
+  pickup: PickupService;
   sync: () => SyncState;
   status: () => KioskStatus;
+  /** The contract's Technician section (./technician.ts). */
+  technician: TechnicianHandlers;
   now: () => Date;
 };
 
@@ -89,6 +99,8 @@ export function createHandlers(ctx: HandlerContext): Handlers {
     'session.ended': ({ reason }) => {
       // Whatever the session kept for the resident goes now, whether or not it can be counted.
       ctx.requests.endSession();
+      ctx.speech.stop();
+      ctx.speech.changeVolume('reset');
       return { sessions: ctx.status().inService ? recordSessionEnd(db, localDay(ctx.now()), reason) : 0 };
     },
 
@@ -96,6 +108,21 @@ export function createHandlers(ctx: HandlerContext): Handlers {
     'devices.testPrint': () => ctx.devices.testPrint(config.comune.name, ctx.now()),
     'devices.lastReads': () => ctx.devices.lastReads(),
     'sync.status': () => ctx.sync(),
+    'speech.say': ({ text, locale }) => {
+      // Answered at once; a kiosk without a sound card just stays silent.
+      ctx.speech.say({ text, locale }).catch(() => undefined);
+      return {};
+    },
+    'speech.repeat': () => {
+      ctx.speech.repeat().catch(() => undefined);
+      return {};
+    },
+    'speech.stop': () => {
+      ctx.speech.stop();
+      return {};
+    },
+    'speech.volume': ({ change }) => ({ headphones: ctx.headphones(), volume: ctx.speech.changeVolume(change) }),
+    'audio.status': () => ({ headphones: ctx.headphones(), volume: ctx.speech.volume() }),
     'identity.checkCodiceFiscale': ({ codiceFiscale }) => ctx.requests.checkCodiceFiscale(codiceFiscale),
     'services.catalog': () => {
       requireService();
@@ -113,5 +140,15 @@ export function createHandlers(ctx: HandlerContext): Handlers {
       requireService();
       return ctx.requests.lookup(receiptCode);
     },
+    // Pickup.
+    'pickup.find': ({ receiptCode }) => {
+      requireService();
+      return ctx.pickup.find(receiptCode);
+    },
+    'pickup.collect': (input) => {
+      requireService();
+      return ctx.pickup.collect(input);
+    },
+    ...ctx.technician,
   };
 }

@@ -51,6 +51,9 @@ export const REPORT_SERVICE: Record<ReportCategory, string> = {
   other: 'segnalazione-altro',
 };
 
+/** How long the same request counts as a retry of the first (the UI's calls time out after 10 s). */
+export const RETRY_WINDOW_MS = 60_000;
+
 /** Bytes of the pickup secret printed in a receipt's QR (32 base64url characters). */
 const PICKUP_SECRET_BYTES = 24;
 
@@ -119,9 +122,11 @@ export function createRequestService(opts: RequestServiceOptions): RequestServic
   const { config, db, devices, now } = opts;
   const log = opts.log.child({ module: 'requests' });
   const sessionReceipts = new Map<string, Receipt>();
-  // The same request sent again in a session (the UI retried after a lost answer)
-  // gets the first answer, not a second request and a second receipt.
-  const sessionRequests = new Map<string, Promise<CreatedRequest>>();
+  // The same request sent again soon in a session (the UI retried after a lost
+  // answer: its calls time out after 10 s) gets the first answer, not a second
+  // request and a second receipt. Only for a short while: a session the UI never
+  // ended (a reloaded page) must not hand the next resident an old answer.
+  const sessionRequests = new Map<string, { at: number; created: Promise<CreatedRequest> }>();
 
   function checkIdentity(identity: Identity): void {
     if (identity.codiceFiscale !== null && !checkCodiceFiscale(identity.codiceFiscale).ok) {
@@ -156,6 +161,10 @@ export function createRequestService(opts: RequestServiceOptions): RequestServic
         );
       }
       checkIdentity(request.identity);
+      if (request.delivery.kind === 'kiosk' && request.identity.codiceFiscale === null) {
+        // Collection checks the card's codice fiscale against the request's.
+        throw invalid('pickup at the kiosk needs an identity with a codice fiscale');
+      }
       const locale = receiptLocale(request.locale);
       return {
         service: type.code,
@@ -283,11 +292,13 @@ export function createRequestService(opts: RequestServiceOptions): RequestServic
     },
 
     create(request) {
+      const at = now().getTime();
+      for (const [k, v] of sessionRequests) if (at - v.at > RETRY_WINDOW_MS) sessionRequests.delete(k);
       const key = createHash('sha256').update(JSON.stringify(request)).digest('base64url');
       const earlier = sessionRequests.get(key);
-      if (earlier) return earlier;
+      if (earlier) return earlier.created;
       const created = createOnce(request);
-      sessionRequests.set(key, created);
+      sessionRequests.set(key, { at, created });
       // A refusal wrote nothing: the same request may be tried again.
       created.catch(() => sessionRequests.delete(key));
       return created;

@@ -14,7 +14,16 @@ import { NOT_SYNCING, createSyncManager } from './sync';
 import type { SyncManager } from './sync';
 import type { Logger } from './log';
 import { startBrowserServer } from './server';
+import { createServiceMonitor } from './status';
+import type { ServiceMonitor } from './status';
+import { createTechnician } from './technician';
+import { TECH_KEYS, getTechState, setTechState } from '../../sync/store/technician';
+import { freeBytes as storeFreeBytes } from '../../sync/store/disk';
 import { createRequestService } from './requests';
+import { createSpeech } from './speech';
+import { jackFile, watchJack } from '../../hardware/audio/jack';
+import { PICKUP_PURGE_EVERY_MS, createPickupService } from './pickup';
+import type { PickupService } from './pickup';
 import type { BrowserServer } from './server';
 
 export type Runtime = {
@@ -22,7 +31,11 @@ export type Runtime = {
   store: Store;
   dispatch: Dispatch;
   status: () => KioskStatus;
+  /** Whether the kiosk can serve, and why not (kiosk-shell/runtime/status.ts). */
+  service: ServiceMonitor;
   devices: DeviceManager;
+  /** Ritiro documenti (./pickup): the runtime purges expired documents itself; tests may call `purge`. */
+  pickup: PickupService;
   /** Null when the kiosk is out of service at boot. */
   sync: SyncManager | null;
   /** Every event the kiosk API pushes, whatever carries it (WebSocket, MessagePort). */
@@ -40,6 +53,8 @@ export type RuntimeOptions = {
   now?: () => Date;
   /** Refuse new requests below this much free disk (bytes); default the store's. */
   minFreeBytes?: number;
+  /** Free bytes on the store's disk; statfs by default (tests fake a full disk here). */
+  freeBytes?: () => number | null;
 };
 
 export const STORE_FILE = 'sportello.db';
@@ -51,7 +66,6 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
   const storeLog = log.child({ module: 'store' });
 
   const store = openStore(join(config.dataDir, STORE_FILE), now);
-  let status: KioskStatus = { inService: true, outOfServiceReason: null };
   if (store.integrityFailure) {
     // Never serve silently empty: the old file is kept aside for a technician.
     storeLog.error(
@@ -62,7 +76,6 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
       },
       'store failed its integrity check and was moved aside',
     );
-    status = { inService: false, outOfServiceReason: 'STORE_INTEGRITY' };
   } else if (seedInfo(store.db, config.info)) {
     storeLog.info({ event: 'store.info-seeded', offices: config.info.offices.length }, 'office information seeded');
   }
@@ -79,13 +92,44 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
   const devices = createDeviceManager(config.devices, log);
   devices.onStatus((s) => emit('devices.status', s));
 
+  const serviceLog = log.child({ module: 'service' });
+  const service = createServiceMonitor({
+    store: {
+      load() {
+        const text = getTechState(store.db, TECH_KEYS.service);
+        const saved = text === null ? null : (JSON.parse(text) as { message?: unknown });
+        return { forced: saved !== null, message: typeof saved?.message === 'string' ? saved.message : null };
+      },
+      save({ forced, message }) {
+        setTechState(store.db, TECH_KEYS.service, forced ? JSON.stringify({ message }) : null, now().getTime());
+      },
+    },
+    integrityFailed: store.integrityFailure !== null,
+    devices: () => devices.status(),
+    freeBytes: opts.freeBytes ?? (() => storeFreeBytes(store.db)),
+    minFreeBytes: config.service.minFreeMb * 1024 * 1024,
+    deviceGraceMs: config.service.deviceGraceS * 1000,
+    checkIntervalMs: config.service.checkIntervalS * 1000,
+    now: () => now().getTime(),
+    onChange: (s, causes) => {
+      serviceLog[s.inService ? 'info' : 'warn'](
+        { event: 'service.changed', inService: s.inService, causes },
+        'service status changed',
+      );
+      emit('kiosk.status', s);
+    },
+  });
+  devices.onStatus(() => service.refresh());
+  const status = () => service.status();
+
   // A kiosk whose store failed its check does not sync: there is nothing trustworthy to send.
-  const sync = status.inService
+  const sync = !store.integrityFailure
     ? createSyncManager({
         db: store.db,
         dataDir: config.dataDir,
         hubUrl: config.hub.url,
         devices: () => devices.status(),
+        service: status,
         log,
         startedAt: now().getTime(),
       })
@@ -94,6 +138,13 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
 
   // Card reads go to the renderer only (they are personal): never to a log, never to the store.
   devices.onRead((read) => emit('reader.read', read));
+
+  // Speech through the headphone jack; the UI turns speech mode on when headphones go in.
+  const speech = createSpeech({ output: process.env.SPORTELLO_SPEECH === 'silent' ? 'silent' : 'play' });
+  const jack = watchJack(jackFile(config.dataDir), (headphones) => {
+    if (!headphones) speech.stop();
+    emit('audio.status', { headphones, volume: speech.volume() });
+  });
 
   const syncState = () => sync?.status() ?? NOT_SYNCING;
   const requests = createRequestService({
@@ -107,13 +158,50 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
     ...(opts.minFreeBytes !== undefined && { minFreeBytes: opts.minFreeBytes }),
   });
 
+  const technician = createTechnician({
+    config,
+    db: store.db,
+    devices,
+    sync,
+    syncState,
+    monitor: service,
+    minFreeBytes: config.service.minFreeMb * 1024 * 1024,
+    log,
+    now,
+    startedAt: now().getTime(),
+  });
+  const pickup = createPickupService({
+    db: store.db,
+    devices,
+    comune: config.comune.name,
+    now,
+    log,
+    onCollected: () => sync?.notifyQueued(),
+  });
+  // Envelopes past their expiry go at boot and every hour after (secure_delete zeroes them).
+  const purgePickups = () => {
+    if (store.integrityFailure) return;
+    try {
+      pickup.purge();
+    } catch (err) {
+      storeLog.error({ event: 'pickup.purgeFailed', err }, 'could not purge expired pickup documents');
+    }
+  };
+  purgePickups();
+  const pickupPurgeTimer = setInterval(purgePickups, PICKUP_PURGE_EVERY_MS);
+  pickupPurgeTimer.unref();
+
   const handlers = createHandlers({
     config,
     db: store.db,
     devices,
     requests,
+    speech,
+    headphones: () => jack.connected(),
+    pickup,
     sync: syncState,
-    status: () => status,
+    status,
+    technician: technician.handlers,
     now,
   });
   const dispatch = createDispatcher(handlers, log.child({ module: 'api' }));
@@ -130,6 +218,10 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
         ...(opts.browser.port !== undefined && { port: opts.browser.port }),
       });
     } catch (err) {
+      clearInterval(pickupPurgeTimer);
+      service.close();
+      jack.close();
+      speech.close();
       await sync?.close();
       await devices.close();
       closeStore(store);
@@ -138,20 +230,26 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
     const browserServer = server;
     onEvent((frame) => browserServer.broadcast(frame.event, frame.payload as never));
   }
-  log.info({ event: 'runtime.started', inService: status.inService, browser: server !== null }, 'runtime started');
+  log.info({ event: 'runtime.started', inService: status().inService, browser: server !== null }, 'runtime started');
 
   return {
     config,
     store,
     dispatch,
-    status: () => status,
+    status,
+    service,
     devices,
+    pickup,
     sync,
     onEvent,
     server,
     async close() {
       eventListeners.clear();
+      clearInterval(pickupPurgeTimer);
+      service.close();
       await server?.close();
+      jack.close();
+      speech.close();
       await sync?.close();
       await devices.close();
       closeStore(store);

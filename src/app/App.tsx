@@ -1,5 +1,5 @@
 import { useMachine } from '@xstate/react';
-import { useEffect, useMemo } from 'react';
+import { useCallback, useEffect, useMemo } from 'react';
 import { I18nextProvider } from 'react-i18next';
 import { fromPromise } from 'xstate';
 import type { ActorRefFrom } from 'xstate';
@@ -13,6 +13,7 @@ import { sessionMachine } from '../machines/session';
 import type { SessionEndReason } from '../machines/session';
 import { installKeypadNavigation } from '../components/keypad';
 import { IdleDialog } from '../components/IdleDialog';
+import { AccessProvider } from '../access/AccessProvider';
 import { AttractScreen } from '../screens/AttractScreen';
 import { HomeScreen } from '../screens/HomeScreen';
 import { InfoScreen } from '../screens/InfoScreen';
@@ -21,12 +22,18 @@ import { UnreachableScreen } from '../screens/UnreachableScreen';
 import { CertificateFlow } from '../screens/certificate/CertificateFlow';
 import { ReportFlow } from '../screens/report/ReportFlow';
 import { StatusFlow } from '../screens/status/StatusFlow';
+import { PickupFlow } from '../screens/pickup/PickupFlow';
+import type { PickupMachine } from '../machines/pickup';
 import type { CertificateMachine } from '../machines/certificate';
 import type { ReportMachine } from '../machines/report';
 import type { StatusMachine } from '../machines/status';
 import { certificateFlow } from './wire-certificate';
 import { reportFlow } from './wire-report';
 import { statusFlow } from './wire-status';
+import { technicianFlow } from './wire-technician';
+import { TechnicianScreen } from '../screens/technician/TechnicianScreen';
+import type { TechnicianMachine } from '../machines/technician';
+import { pickupFlow } from './wire-pickup';
 
 /** The session machine wired to the kiosk API: every I/O is one of these named actors. */
 export function kioskMachine(api: KioskApi) {
@@ -42,6 +49,8 @@ export function kioskMachine(api: KioskApi) {
       certificateFlow: certificateFlow(api),
       reportFlow: reportFlow(api),
       statusFlow: statusFlow(api),
+      technicianFlow: technicianFlow(api),
+      pickupFlow: pickupFlow(api),
     },
   });
 }
@@ -85,13 +94,18 @@ export function App({ api }: { api: KioskApi }) {
     };
   }, [send]);
 
+  const onTimeFactor = useCallback((factor: number) => send({ type: 'access.timeFactorChanged', factor }), [send]);
+
   let screen: React.ReactNode;
   if (state.matches('booting')) {
     screen = <main className="screen" aria-busy="true" />;
   } else if (state.matches('unreachable') || !kiosk) {
     screen = <UnreachableScreen />;
   } else if (state.matches('outOfService')) {
-    screen = <OutOfServiceScreen kiosk={kiosk} />;
+    screen = <OutOfServiceScreen kiosk={kiosk} onTechnician={() => send({ type: 'technician.requested' })} />;
+  } else if (state.matches('technician')) {
+    const technicianRef = state.children.technician as ActorRefFrom<TechnicianMachine> | undefined;
+    screen = technicianRef ? <TechnicianScreen kiosk={kiosk} technicianRef={technicianRef} /> : null;
   } else if (state.matches('attract') || state.matches('deciding') || state.matches('ending')) {
     screen = <AttractScreen kiosk={kiosk} send={send} />;
   } else if (state.matches({ active: { screen: 'info' } })) {
@@ -106,20 +120,25 @@ export function App({ api }: { api: KioskApi }) {
   } else if (state.matches({ active: { screen: 'status' } })) {
     const flowRef = state.children.flow as ActorRefFrom<StatusMachine> | undefined;
     screen = flowRef ? <StatusFlow kiosk={kiosk} flowRef={flowRef} send={send} /> : null;
+  } else if (state.matches({ active: { screen: 'pickup' } })) {
+    const flowRef = state.children.flow as ActorRefFrom<PickupMachine> | undefined;
+    screen = flowRef ? <PickupFlow kiosk={kiosk} flowRef={flowRef} send={send} /> : null;
   } else {
     screen = <HomeScreen kiosk={kiosk} printer={state.context.printer} send={send} />;
   }
 
   return (
     <I18nextProvider i18n={i18n}>
-      {screen}
-      {state.matches({ active: { idle: 'warning' } }) && (
-        <IdleDialog
-          secondsLeft={state.context.secondsLeft}
-          onMoreTime={() => send({ type: 'idle.moreTimeRequested' })}
-          onFinish={() => send({ type: 'idle.finishRequested' })}
-        />
-      )}
+      <AccessProvider api={api} locale={locale} sessionActive={state.matches('active')} onTimeFactor={onTimeFactor}>
+        {screen}
+        {state.matches({ active: { idle: 'warning' } }) && (
+          <IdleDialog
+            secondsLeft={state.context.secondsLeft}
+            onMoreTime={() => send({ type: 'idle.moreTimeRequested' })}
+            onFinish={() => send({ type: 'idle.finishRequested' })}
+          />
+        )}
+      </AccessProvider>
     </I18nextProvider>
   );
 }

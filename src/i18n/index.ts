@@ -31,6 +31,21 @@ import statusDe from './locales/status/de.json';
 import statusEn from './locales/status/en.json';
 import statusFr from './locales/status/fr.json';
 import statusIt from './locales/status/it.json';
+import pickupAr from './locales/pickup/ar.json';
+import pickupDe from './locales/pickup/de.json';
+import pickupEn from './locales/pickup/en.json';
+import pickupFr from './locales/pickup/fr.json';
+import pickupIt from './locales/pickup/it.json';
+import technicianAr from './locales/technician/ar.json';
+import technicianDe from './locales/technician/de.json';
+import technicianEn from './locales/technician/en.json';
+import technicianFr from './locales/technician/fr.json';
+import technicianIt from './locales/technician/it.json';
+import accessAr from './locales/access/ar.json';
+import accessDe from './locales/access/de.json';
+import accessEn from './locales/access/en.json';
+import accessFr from './locales/access/fr.json';
+import accessIt from './locales/access/it.json';
 
 /**
  * Every locale's strings, bundled: the kiosk is often offline and loads nothing
@@ -39,11 +54,61 @@ import statusIt from './locales/status/it.json';
  * merged here into one tree per language.
  */
 export const resources = {
-  it: { ...it, ...flowIt, ...identifyIt, ...certificateIt, ...reportIt, ...statusIt },
-  en: { ...en, ...flowEn, ...identifyEn, ...certificateEn, ...reportEn, ...statusEn },
-  de: { ...de, ...flowDe, ...identifyDe, ...certificateDe, ...reportDe, ...statusDe },
-  fr: { ...fr, ...flowFr, ...identifyFr, ...certificateFr, ...reportFr, ...statusFr },
-  ar: { ...ar, ...flowAr, ...identifyAr, ...certificateAr, ...reportAr, ...statusAr },
+  it: {
+    ...it,
+    ...flowIt,
+    ...identifyIt,
+    ...certificateIt,
+    ...reportIt,
+    ...statusIt,
+    ...technicianIt,
+    ...pickupIt,
+    ...accessIt,
+  },
+  en: {
+    ...en,
+    ...flowEn,
+    ...identifyEn,
+    ...certificateEn,
+    ...reportEn,
+    ...statusEn,
+    ...technicianEn,
+    ...pickupEn,
+    ...accessEn,
+  },
+  de: {
+    ...de,
+    ...flowDe,
+    ...identifyDe,
+    ...certificateDe,
+    ...reportDe,
+    ...statusDe,
+    ...technicianDe,
+    ...pickupDe,
+    ...accessDe,
+  },
+  fr: {
+    ...fr,
+    ...flowFr,
+    ...identifyFr,
+    ...certificateFr,
+    ...reportFr,
+    ...statusFr,
+    ...technicianFr,
+    ...pickupFr,
+    ...accessFr,
+  },
+  ar: {
+    ...ar,
+    ...flowAr,
+    ...identifyAr,
+    ...certificateAr,
+    ...reportAr,
+    ...statusAr,
+    ...technicianAr,
+    ...pickupAr,
+    ...accessAr,
+  },
 } as const satisfies Record<Locale, unknown>;
 
 export const RTL_LOCALES: ReadonlySet<Locale> = new Set(['ar']);

@@ -15,7 +15,14 @@ import type {
 } from '../../kiosk-shell/api/contract';
 import { KioskApiError } from '../api/unwrap';
 import { resources } from '../i18n';
-import { EXEMPTION_CHOICES, buildRequest, certificateMachine, isEmail, isStampNumber } from './certificate';
+import {
+  EXEMPTION_CHOICES,
+  buildRequest,
+  canCollectHere,
+  certificateMachine,
+  isEmail,
+  isStampNumber,
+} from './certificate';
 import type { CertificateEvent } from './certificate';
 import type { FlowInput, PrinterState } from './flow';
 import type { IdentifyInput, IdentifyMachine, IdentifyOutput } from './identify';
@@ -70,35 +77,39 @@ const created: CreatedRequest = {
 const input: FlowInput = { kiosk, locale: 'it', printer: printerReady };
 
 /** Stands in for the identification flow: waits for a card, or is cancelled by back. */
-const identifyStub = setup({
-  types: {
-    input: {} as IdentifyInput,
-    output: {} as IdentifyOutput,
-    context: {} as { locale: Locale },
-    events: {} as { type: 'card.read' } | { type: 'back' } | { type: 'locale.changed'; locale: Locale },
-  },
-}).createMachine({
-  context: ({ input }) => ({ locale: input.locale }),
-  initial: 'waiting',
-  states: {
-    waiting: {
-      on: {
-        'card.read': 'identified',
-        back: 'cancelled',
-        'locale.changed': { actions: ({ context, event }) => void (context.locale = event.locale) },
-      },
+const identifyStubFor = (who: Identity) =>
+  setup({
+    types: {
+      input: {} as IdentifyInput,
+      output: {} as IdentifyOutput,
+      context: {} as { locale: Locale },
+      events: {} as { type: 'card.read' } | { type: 'back' } | { type: 'locale.changed'; locale: Locale },
     },
-    identified: { type: 'final', output: { outcome: 'identified', identity } satisfies IdentifyOutput },
-    cancelled: { type: 'final', output: { outcome: 'cancelled' } satisfies IdentifyOutput },
-  },
-  output: ({ event }) => (event as unknown as { output: IdentifyOutput }).output,
-});
+  }).createMachine({
+    context: ({ input }) => ({ locale: input.locale }),
+    initial: 'waiting',
+    states: {
+      waiting: {
+        on: {
+          'card.read': 'identified',
+          back: 'cancelled',
+          'locale.changed': { actions: ({ context, event }) => void (context.locale = event.locale) },
+        },
+      },
+      identified: { type: 'final', output: { outcome: 'identified', identity: who } satisfies IdentifyOutput },
+      cancelled: { type: 'final', output: { outcome: 'cancelled' } satisfies IdentifyOutput },
+    },
+    output: ({ event }) => (event as unknown as { output: IdentifyOutput }).output,
+  });
+const identifyStub = identifyStubFor(identity);
 
 type Options = {
   catalog?: () => Promise<ServicesCatalog>;
   create?: (request: CertificateRequest) => Promise<CreatedRequest>;
   reprint?: () => Promise<PrintOutcome>;
   printer?: PrinterState | null;
+  /** Who the card says the resident is (default: a Tessera Sanitaria with a codice fiscale). */
+  identity?: Identity;
 };
 
 function start(options: Options = {}) {
@@ -116,7 +127,7 @@ function start(options: Options = {}) {
         return options.reprint ? options.reprint() : Promise.resolve({ printed: true, problem: null });
       }),
       // The stub plays the identification flow's part: same input, same output.
-      identify: identifyStub as unknown as IdentifyMachine,
+      identify: (options.identity ? identifyStubFor(options.identity) : identifyStub) as unknown as IdentifyMachine,
     },
   });
   const actor = createActor(machine, {
@@ -307,6 +318,27 @@ describe('certificate flow', () => {
     expect(flow.actor.getSnapshot().status).toBe('done');
     expect(flow.actor.getSnapshot().output).toEqual({ next: 'end' });
     expect(flow.actions()).toBe(7);
+  });
+
+  it('offers pickup here only with a codice fiscale to check at collection (not for a passport)', async () => {
+    const passport: Identity = {
+      source: 'mrz',
+      codiceFiscale: null,
+      surname: 'ROSSI',
+      givenNames: 'MARIO',
+      birthDate: '1980-01-01',
+      document: { kind: 'passport', number: 'YA0000000', issuingState: 'ITA', expiryDate: '2099-01-01' },
+    };
+    expect(canCollectHere({ identity })).toBe(true);
+    expect(canCollectHere({ identity: passport })).toBe(false);
+    const flow = start({ identity: passport });
+    await flow.readCard();
+    flow.act({ type: 'type.selected', code: 'nascita' });
+    flow.act({ type: 'subject.selected', subject: 'self' });
+    flow.act({ type: 'delivery.selected', delivery: 'kiosk' });
+    expect(flow.actor.getSnapshot().matches({ choosingDelivery: 'choosing' })).toBe(true);
+    flow.act({ type: 'delivery.selected', delivery: 'townHall' });
+    expect(flow.actor.getSnapshot().matches('summary')).toBe(true);
   });
 
   it('skips the stamp duty step for a type that owes none, and says so in the request (5 actions)', async () => {

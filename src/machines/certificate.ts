@@ -117,6 +117,16 @@ export type CertificateEvent =
   | { type: 'finish.requested' }
   | { type: 'anotherService.requested' };
 
+/**
+ * Whether the certificate may be collected at this kiosk: the collection
+ * checks the card's codice fiscale against the request's, so an identity
+ * without one (a passport read by the MRZ reader) collects at the town hall
+ * or by e-mail.
+ */
+export function canCollectHere(context: Pick<CertificateContext, 'identity'>): boolean {
+  return context.identity?.codiceFiscale != null;
+}
+
 /** The certificate type chosen, as the cached catalog describes it. */
 export function chosenType(context: Pick<CertificateContext, 'catalog' | 'typeCode'>): CertificateType | null {
   return context.catalog?.certificateTypes.find((t) => t.code === context.typeCode) ?? null;
@@ -212,6 +222,8 @@ export const certificateMachine = setup({
       event.type === 'type.selected' && !!context.catalog?.certificateTypes.some((t) => t.code === event.code),
     isFamilySelected: ({ event }) => event.type === 'subject.selected' && event.subject === 'family',
     isStampSelected: ({ event }) => event.type === 'stampDuty.selected' && event.choice === 'stamp',
+    isKioskPickupWithoutCodiceFiscale: ({ context, event }) =>
+      event.type === 'delivery.selected' && event.delivery === 'kiosk' && !canCollectHere(context),
     isEmailSelected: ({ event }) => event.type === 'delivery.selected' && event.delivery === 'email',
     isSurnameGiven: ({ context }) => isNamed(context.familySurname),
     areGivenNamesGiven: ({ context }) => isNamed(context.familyGivenNames),
@@ -468,6 +480,8 @@ export const certificateMachine = setup({
         choosing: {
           on: {
             'delivery.selected': [
+              // Pickup here needs the codice fiscale: the kiosk checks the card against it at collection.
+              { guard: 'isKioskPickupWithoutCodiceFiscale' },
               { guard: 'isEmailSelected', actions: 'assignDelivery', target: 'typingEmail' },
               { actions: 'assignDelivery', target: '#certificate.summary' },
             ],

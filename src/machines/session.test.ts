@@ -301,3 +301,37 @@ describe('session machine running a service flow', () => {
     expect(ended).toEqual(['idle']);
   });
 });
+
+describe('session machine with speech output on', () => {
+  it('doubles the idle wait and the countdown while speech is on, and keeps that across sessions', async () => {
+    const ended: SessionEndReason[] = [];
+    const machine = sessionMachine.provide({
+      actors: {
+        describeKiosk: fromPromise(() => Promise.resolve(kiosk)),
+        reportSessionEnd: fromPromise<void, { reason: SessionEndReason }>(({ input }) => {
+          ended.push(input.reason);
+          return Promise.resolve();
+        }),
+      },
+    });
+    const { actor, clock } = await started(machine);
+    actor.send({ type: 'access.timeFactorChanged', factor: 2 });
+    actor.send({ type: 'screen.touched' });
+    clock.increment(60_000);
+    expect(actor.getSnapshot().matches({ active: { idle: 'watching' } })).toBe(true);
+    clock.increment(60_000);
+    expect(actor.getSnapshot().matches({ active: { idle: 'warning' } })).toBe(true);
+    expect(actor.getSnapshot().context.secondsLeft).toBe(IDLE_WARNING_SECONDS * 2);
+    // More time, as often as asked: at least ten times.
+    for (let i = 0; i < 12; i++) {
+      actor.send({ type: 'idle.moreTimeRequested' });
+      clock.increment(120_000);
+    }
+    expect(actor.getSnapshot().context.extensions).toBe(12);
+    actor.send({ type: 'idle.finishRequested' });
+    await flush();
+    expect(actor.getSnapshot().value).toBe('attract');
+    expect(actor.getSnapshot().context.timeFactor).toBe(2);
+    expect(ended).toEqual(['done']);
+  });
+});

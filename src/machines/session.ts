@@ -9,10 +9,12 @@ import { infoMachine } from './info';
 import { certificateMachine } from './certificate';
 import { reportMachine } from './report';
 import { statusMachine } from './status';
+import { technicianMachine } from './technician';
+import { pickupMachine } from './pickup';
 import type { FlowInput, FlowOutput, PrinterState } from './flow';
 import type { KioskDescription, KioskStatus, Locale } from '../../kiosk-shell/api/contract';
 
-export type ServiceId = 'info' | 'certificate' | 'report' | 'status';
+export type ServiceId = 'info' | 'certificate' | 'report' | 'status' | 'pickup';
 export type SessionEndReason = 'idle' | 'home' | 'done';
 
 export type SessionContext = {
@@ -25,6 +27,12 @@ export type SessionContext = {
   endReason: SessionEndReason;
   /** The printer as last reported by the runtime; not personal, kept across sessions. */
   printer: PrinterState | null;
+  /**
+   * How much longer every time limit is: 2 while speech output is on (listening
+   * takes longer than reading). Set by the access layer; it outlives a session
+   * because speech stays on while the headphones are in.
+   */
+  timeFactor: number;
 };
 
 export type SessionEvent =
@@ -37,9 +45,43 @@ export type SessionEvent =
   | { type: 'idle.moreTimeRequested' }
   | { type: 'idle.finishRequested' }
   | { type: 'kiosk.statusChanged'; status: KioskStatus }
-  | { type: 'printer.changed'; printer: PrinterState };
+  /** The hidden technician gesture was made on the attract or out-of-service screen. */
+  | { type: 'technician.requested' }
+  | { type: 'printer.changed'; printer: PrinterState }
+  | { type: 'access.timeFactorChanged'; factor: number };
 
 export const IDLE_WARNING_SECONDS = 20;
+
+/**
+ * A resident service's screen: its flow runs as the child `flow` with the
+ * session's kiosk, language and printer, hears back, language and printer
+ * changes, and ends at home, or ends the session when the resident is done.
+ * A flow that breaks must not strand the resident: back to the tiles.
+ */
+function serviceScreen(src: 'certificateFlow' | 'reportFlow' | 'statusFlow' | 'pickupFlow') {
+  return {
+    invoke: {
+      id: 'flow',
+      src,
+      input: ({ context }: { context: SessionContext }): FlowInput => ({
+        kiosk: context.kiosk!,
+        locale: context.locale,
+        printer: context.printer,
+      }),
+      onDone: [
+        { guard: 'isFlowFinished', target: '#session.ending', actions: { type: 'markEndReason', params: 'done' } },
+        { target: 'home' },
+      ],
+      onError: 'home',
+    },
+    on: {
+      'home.requested': 'home',
+      'back.requested': { actions: 'forwardBack' },
+      'language.selected': { actions: ['assignLocale', 'forwardLocale'] },
+      'printer.changed': { actions: ['assignPrinter', 'forwardPrinter'] },
+    },
+  } as const;
+}
 
 export const sessionMachine = setup({
   types: {
@@ -54,13 +96,15 @@ export const sessionMachine = setup({
     certificateFlow: certificateMachine,
     reportFlow: reportMachine,
     statusFlow: statusMachine,
+    technicianFlow: technicianMachine,
+    pickupFlow: pickupMachine,
     reportSessionEnd: fromPromise<void, { reason: SessionEndReason }>(() => {
       throw new Error('reportSessionEnd must be provided');
     }),
   },
   delays: {
     /** Without input for this long, ask "do you need more time?". */
-    IDLE_TIMEOUT: 60_000,
+    IDLE_TIMEOUT: ({ context }) => 60_000 * context.timeFactor,
     /** One tick of the dialog's countdown. */
     COUNTDOWN_TICK: 1_000,
     /** Before trying the runtime again when it did not answer at boot. */
@@ -85,7 +129,11 @@ export const sessionMachine = setup({
     assignLocale: assign({
       locale: ({ event, context }) => (event.type === 'language.selected' ? event.locale : context.locale),
     }),
-    startCountdown: assign({ secondsLeft: IDLE_WARNING_SECONDS }),
+    startCountdown: assign({ secondsLeft: ({ context }) => IDLE_WARNING_SECONDS * context.timeFactor }),
+    assignTimeFactor: assign({
+      timeFactor: ({ context, event }) =>
+        event.type === 'access.timeFactorChanged' && event.factor >= 1 ? event.factor : context.timeFactor,
+    }),
     assignPrinter: assign({
       printer: ({ context, event }) => (event.type === 'printer.changed' ? event.printer : context.printer),
     }),
@@ -112,10 +160,12 @@ export const sessionMachine = setup({
     extensions: 0,
     endReason: 'home',
     printer: null,
+    timeFactor: 1,
   },
   initial: 'booting',
   on: {
     'printer.changed': { actions: 'assignPrinter' },
+    'access.timeFactorChanged': { actions: 'assignTimeFactor' },
     'kiosk.statusChanged': [
       { guard: 'isStatusInService', actions: 'assignStatus', target: '.attract' },
       { actions: 'assignStatus', target: '.outOfService' },
@@ -136,9 +186,21 @@ export const sessionMachine = setup({
     unreachable: {
       after: { BOOT_RETRY: 'booting' },
     },
-    outOfService: {},
+    outOfService: {
+      on: { 'technician.requested': 'technician' },
+    },
+    // Technician mode has its own PIN and idle timeouts; the resident idle watch does not apply.
+    technician: {
+      invoke: { id: 'technician', src: 'technicianFlow', onDone: 'deciding', onError: 'deciding' },
+      on: {
+        // The status is kept for when the technician leaves; the screens stay where they are.
+        'kiosk.statusChanged': { actions: 'assignStatus' },
+        'user.acted': { actions: sendTo('technician', { type: 'user.acted' as const }) },
+      },
+    },
     attract: {
       on: {
+        'technician.requested': 'technician',
         'screen.touched': 'active',
         'language.selected': { target: 'active', actions: 'assignLocale' },
       },
@@ -158,6 +220,7 @@ export const sessionMachine = setup({
                   { guard: { type: 'isServiceSelected', params: 'certificate' }, target: 'certificate' },
                   { guard: { type: 'isServiceSelected', params: 'report' }, target: 'report' },
                   { guard: { type: 'isServiceSelected', params: 'status' }, target: 'status' },
+                  { guard: { type: 'isServiceSelected', params: 'pickup' }, target: 'pickup' },
                   { target: 'info' },
                 ],
                 'back.requested': { target: '#session.ending', actions: { type: 'markEndReason', params: 'home' } },
@@ -167,87 +230,10 @@ export const sessionMachine = setup({
               invoke: { id: 'info', src: 'infoFlow' },
               on: { 'back.requested': 'home', 'home.requested': 'home' },
             },
-            certificate: {
-              invoke: {
-                id: 'flow',
-                src: 'certificateFlow',
-                input: ({ context }): FlowInput => ({
-                  kiosk: context.kiosk!,
-                  locale: context.locale,
-                  printer: context.printer,
-                }),
-                onDone: [
-                  {
-                    guard: 'isFlowFinished',
-                    target: '#session.ending',
-                    actions: { type: 'markEndReason', params: 'done' },
-                  },
-                  { target: 'home' },
-                ],
-                // A flow that breaks must not strand the resident: back to the tiles.
-                onError: 'home',
-              },
-              on: {
-                'home.requested': 'home',
-                'back.requested': { actions: 'forwardBack' },
-                'language.selected': { actions: ['assignLocale', 'forwardLocale'] },
-                'printer.changed': { actions: ['assignPrinter', 'forwardPrinter'] },
-              },
-            },
-            report: {
-              invoke: {
-                id: 'flow',
-                src: 'reportFlow',
-                input: ({ context }): FlowInput => ({
-                  kiosk: context.kiosk!,
-                  locale: context.locale,
-                  printer: context.printer,
-                }),
-                onDone: [
-                  {
-                    guard: 'isFlowFinished',
-                    target: '#session.ending',
-                    actions: { type: 'markEndReason', params: 'done' },
-                  },
-                  { target: 'home' },
-                ],
-                // A flow that breaks must not strand the resident: back to the tiles.
-                onError: 'home',
-              },
-              on: {
-                'home.requested': 'home',
-                'back.requested': { actions: 'forwardBack' },
-                'language.selected': { actions: ['assignLocale', 'forwardLocale'] },
-                'printer.changed': { actions: ['assignPrinter', 'forwardPrinter'] },
-              },
-            },
-            status: {
-              invoke: {
-                id: 'flow',
-                src: 'statusFlow',
-                input: ({ context }): FlowInput => ({
-                  kiosk: context.kiosk!,
-                  locale: context.locale,
-                  printer: context.printer,
-                }),
-                onDone: [
-                  {
-                    guard: 'isFlowFinished',
-                    target: '#session.ending',
-                    actions: { type: 'markEndReason', params: 'done' },
-                  },
-                  { target: 'home' },
-                ],
-                // A flow that breaks must not strand the resident: back to the tiles.
-                onError: 'home',
-              },
-              on: {
-                'home.requested': 'home',
-                'back.requested': { actions: 'forwardBack' },
-                'language.selected': { actions: ['assignLocale', 'forwardLocale'] },
-                'printer.changed': { actions: ['assignPrinter', 'forwardPrinter'] },
-              },
-            },
+            certificate: serviceScreen('certificateFlow'),
+            report: serviceScreen('reportFlow'),
+            status: serviceScreen('statusFlow'),
+            pickup: serviceScreen('pickupFlow'),
           },
         },
         idle: {

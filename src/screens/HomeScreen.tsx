@@ -11,6 +11,7 @@ const SERVICES: ReadonlyArray<{ id: ServiceId; receipt: boolean }> = [
   { id: 'certificate', receipt: true },
   { id: 'report', receipt: true },
   { id: 'status', receipt: false },
+  { id: 'pickup', receipt: true },
   { id: 'info', receipt: false },
 ];
 

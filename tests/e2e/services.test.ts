@@ -40,6 +40,8 @@ beforeAll(async () => {
 
 afterEach(async () => {
   await Promise.all(contexts.splice(0).map((c) => c.close().catch(() => undefined)));
+  // Each test is another resident: the session ends between them, as the idle timeout ends it.
+  await kiosk.runtime.dispatch(JSON.stringify({ id: 0, method: 'session.ended', input: { reason: 'idle' } }));
   // Every test starts with a working printer and a running hub.
   await kiosk.sims.commands.paper(['ok']);
   await kiosk.startHub();

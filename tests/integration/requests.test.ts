@@ -276,6 +276,17 @@ describe('requests', () => {
         },
       },
       {
+        ...SELF_AT_KIOSK,
+        identity: {
+          ...IDENTITY,
+          source: 'mrz',
+          codiceFiscale: null,
+          surname: 'ROSSI',
+          givenNames: 'MARIO',
+          document: { kind: 'passport', number: 'YA0000000', issuingState: 'ITA', expiryDate: '2099-01-01' },
+        },
+      },
+      {
         kind: 'report',
         locale: 'it',
         category: 'roads',

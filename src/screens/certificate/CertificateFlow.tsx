@@ -11,6 +11,7 @@ import { Screen } from '../../components/Screen';
 import { StepActions } from '../../components/StepActions';
 import {
   EMAIL_MAX_LENGTH,
+  canCollectHere,
   EXEMPTION_CHOICES,
   NAME_MAX_LENGTH,
   STAMP_NUMBER_LENGTH,
@@ -297,11 +298,15 @@ function Step({ state, send, kiosk }: { state: Snapshot; send: Send; kiosk: Kios
         <ChoiceList
           label={t('certificate.delivery.title')}
           options={[
-            {
-              id: 'kiosk',
-              title: t('certificate.delivery.kiosk'),
-              description: t('certificate.delivery.kioskDescription'),
-            },
+            ...(canCollectHere(context)
+              ? [
+                  {
+                    id: 'kiosk',
+                    title: t('certificate.delivery.kiosk'),
+                    description: t('certificate.delivery.kioskDescription'),
+                  },
+                ]
+              : []),
             {
               id: 'townHall',
               title: t('certificate.delivery.townHall'),
