@@ -24,7 +24,8 @@ export function buildUi(stdout: 'inherit' | 'ignore' = 'inherit'): void {
   const result = spawnSync(
     process.execPath,
     [join(ROOT, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--logLevel', 'warn'],
-    { cwd: ROOT, stdio: ['ignore', stdout, 'inherit'] },
+    // Whatever NODE_ENV the caller runs under (a test runner sets `test`), residents get a production build.
+    { cwd: ROOT, stdio: ['ignore', stdout, 'inherit'], env: { ...process.env, NODE_ENV: 'production' } },
   );
   if (result.status !== 0) throw new Error(`the UI build failed (vite exited ${result.status ?? result.signal})`);
 }

@@ -33,7 +33,8 @@ export function buildConsole(): boolean {
   const result = spawnSync(
     process.execPath,
     [VITE, 'build', '-c', join(SOURCES, 'vite.config.ts'), '--logLevel', 'error'],
-    { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] },
+    // Whatever NODE_ENV the caller runs under (a test runner sets `test`), a production build.
+    { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, NODE_ENV: 'production' } },
   );
   return result.status === 0;
 }

@@ -3,6 +3,11 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+/**
+ * Vitest sets NODE_ENV=test, which a child vite would take for a development
+ * build of React: the tests must drive the build residents get.
+ */
+const PRODUCTION = { ...process.env, NODE_ENV: 'production' };
 
 /** Builds the renderer into dist/ui once per e2e run; the runtime serves exactly that build. */
 export function setup(): void {
@@ -11,6 +16,7 @@ export function setup(): void {
     cwd: ROOT,
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'pipe'],
+    env: PRODUCTION,
   });
   if (result.error) throw new Error(`e2e: could not start the UI build: ${result.error.message}`);
   if (result.status !== 0) {
@@ -28,7 +34,7 @@ function buildConsole(): void {
   const result = spawnSync(
     process.execPath,
     ['node_modules/vite/bin/vite.js', 'build', '-c', 'server/console/vite.config.ts', '--logLevel', 'warn'],
-    { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] },
+    { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], env: PRODUCTION },
   );
   if (result.status !== 0) {
     throw new Error(
