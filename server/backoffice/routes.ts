@@ -17,13 +17,15 @@ import type { ConsoleErrorCode } from '../console-api/plugin';
 import type { HubDb } from '../db/open';
 import type { ConsoleRole } from '../db/schema';
 import { HubError } from '../errors';
-import { ACTION_NAMES, InboxQuerySchema } from './service';
+import { ACTION_NAMES, AuditQuerySchema, InboxQuerySchema } from './service';
 import type { Action, Backoffice } from './service';
 import { normalizeVerificationCode } from './verification-code';
 
 export const BACKOFFICE_PREFIX = '/console/api/backoffice';
 /** Who processes requests: clerks, and admins who may do everything. */
 export const BACKOFFICE_ROLES: readonly ConsoleRole[] = ['admin', 'clerk'];
+/** Who reads the audit log: admins only. */
+export const AUDIT_ROLES: readonly ConsoleRole[] = ['admin'];
 /** A base64 PDF of 5 MB and its text fit; every other body is small. */
 const JSON_BODY_LIMIT = 8 * 1024 * 1024;
 
@@ -121,7 +123,11 @@ export function backofficePlugin(options: {
     }
 
     /** The clerk (or admin) of the request's session: 401, then 403 CSRF_INVALID for writes, then 403 FORBIDDEN. */
-    async function authorize(request: FastifyRequest, csrf: boolean): Promise<ConsoleUser> {
+    async function authorize(
+      request: FastifyRequest,
+      csrf: boolean,
+      roles: readonly ConsoleRole[] = BACKOFFICE_ROLES,
+    ): Promise<ConsoleUser> {
       const token = sessionToken(request);
       const user = token === null ? null : await sessionUser(hubDb, token, policy, now);
       if (token === null || user === null) throw new Refusal('UNAUTHENTICATED', 'sign in first');
@@ -130,9 +136,14 @@ export function backofficePlugin(options: {
         if (typeof sent !== 'string' || sent.length === 0) throw new Refusal('CSRF_INVALID', `missing ${CSRF_HEADER}`);
         if (!csrfMatches(token, sent)) throw new Refusal('CSRF_INVALID', `${CSRF_HEADER} does not match the session`);
       }
-      if (!BACKOFFICE_ROLES.includes(user.role)) {
+      if (!roles.includes(user.role)) {
         request.log.info({ event: 'console.forbidden', userId: user.id, route: request.routeOptions.url }, 'forbidden');
-        throw new Refusal('FORBIDDEN', `the ${user.role} role may not use the back office`);
+        throw new Refusal(
+          'FORBIDDEN',
+          roles === AUDIT_ROLES
+            ? `the ${user.role} role may not read the audit log`
+            : `the ${user.role} role may not use the back office`,
+        );
       }
       return user;
     }
@@ -146,14 +157,36 @@ export function backofficePlugin(options: {
     app.get('/requests', async (request) => {
       await authorize(request, false);
       const query = parse(InboxQuerySchema, request.query);
-      const requests = await backoffice.inbox({
-        ...(query.kind ? { kind: query.kind } : {}),
-        ...(query.status ? { status: query.status } : {}),
-        ...(query.frazione ? { frazione: query.frazione } : {}),
-        ...(query.olderThanDays === undefined ? {} : { olderThanMs: query.olderThanDays * DAY }),
-        ...(query.newerThanDays === undefined ? {} : { newerThanMs: query.newerThanDays * DAY }),
-      });
-      return { now: new Date(now()).toISOString(), requests };
+      const page = await backoffice.inbox(
+        {
+          ...(query.kind ? { kind: query.kind } : {}),
+          ...(query.status ? { status: query.status } : {}),
+          ...(query.frazione ? { frazione: query.frazione } : {}),
+          ...(query.olderThanDays === undefined ? {} : { olderThanMs: query.olderThanDays * DAY }),
+          ...(query.newerThanDays === undefined ? {} : { newerThanMs: query.newerThanDays * DAY }),
+        },
+        {
+          ...(query.limit === undefined ? {} : { limit: query.limit }),
+          ...(query.after === undefined ? {} : { after: query.after }),
+        },
+      );
+      return { now: new Date(now()).toISOString(), requests: page.items, total: page.total, next: page.next };
+    });
+
+    app.get('/audit', async (request) => {
+      await authorize(request, false, AUDIT_ROLES);
+      const query = parse(AuditQuerySchema, request.query);
+      const page = await backoffice.audit(
+        {
+          ...(query.request === undefined ? {} : { request: query.request }),
+          ...(query.user === undefined ? {} : { userId: query.user }),
+        },
+        {
+          ...(query.limit === undefined ? {} : { limit: query.limit }),
+          ...(query.after === undefined ? {} : { after: query.after }),
+        },
+      );
+      return { entries: page.items, next: page.next, users: page.users };
     });
 
     app.get('/requests/:id', async (request) => {

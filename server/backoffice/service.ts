@@ -11,15 +11,24 @@ import { z } from 'zod';
 import { sealForPickup } from '../../sync/crypto/pickup';
 import { open } from '../../sync/crypto/seal';
 import {
+  LocaleSchema,
   MAX_PICKUP_ENVELOPE_BYTES,
   PickupContentSchema,
   SealedContentSchema,
   SUBMISSION_KINDS,
 } from '../../sync/protocol';
-import type { LocalizedText, PickupContent, SealedContent, SubmissionStatus } from '../../sync/protocol';
+import type { Locale, LocalizedText, PickupContent, SealedContent, SubmissionStatus } from '../../sync/protocol';
 import type { ConsoleUser } from '../auth/sessions';
-import { assignOffice, inbox, requestDetail, requestForAction } from '../db/backoffice';
-import type { InboxFilter, InboxItem, RequestDetail } from '../db/backoffice';
+import {
+  assignOffice,
+  findRequestId,
+  inbox,
+  MAX_PAGE_SIZE,
+  requestAudit,
+  requestDetail,
+  requestForAction,
+} from '../db/backoffice';
+import type { AuditEntry, InboxFilter, InboxItem, Page, RequestDetail } from '../db/backoffice';
 import { audit, loadCatalogs, requireComune } from '../db/comuni';
 import {
   DEFAULT_PICKUP_TTL_MS,
@@ -97,18 +106,28 @@ export type BackofficeOptions = {
   randomBytes?: (n: number) => Uint8Array;
 };
 
-const DEFAULT_ANSWERS: Record<'kiosk' | 'townHall' | 'email', Record<'it' | 'en', string>> = {
+/** The answer shown at the kiosk's "Stato pratica" (and e-mailed) when the clerk wrote none, in the resident's language. */
+const DEFAULT_ANSWERS: Record<'kiosk' | 'townHall' | 'email', Record<Locale, string>> = {
   kiosk: {
     it: 'Il documento è pronto: ritiralo a questo sportello con la ricevuta e la stessa tessera.',
     en: 'Your document is ready: collect it at this kiosk with the receipt and the same card.',
+    de: 'Ihr Dokument ist fertig: Holen Sie es an diesem Terminal mit der Quittung und derselben Karte ab.',
+    fr: 'Votre document est prêt : retirez-le à cette borne avec le reçu et la même carte.',
+    ar: 'مستندك جاهز: استلمه من هذا الكشك بالإيصال ونفس البطاقة.',
   },
   townHall: {
     it: 'Il documento è pronto: ritiralo allo sportello del municipio negli orari di apertura.',
     en: 'Your document is ready: collect it at the town hall counter during opening hours.',
+    de: 'Ihr Dokument ist fertig: Holen Sie es während der Öffnungszeiten am Schalter des Rathauses ab.',
+    fr: 'Votre document est prêt : retirez-le au guichet de la mairie pendant les heures d’ouverture.',
+    ar: 'مستندك جاهز: استلمه من شباك البلدية خلال ساعات العمل.',
   },
   email: {
     it: 'Il documento è stato inviato all’indirizzo e-mail indicato.',
     en: 'Your document was sent to the e-mail address you gave.',
+    de: 'Ihr Dokument wurde an die angegebene E-Mail-Adresse gesendet.',
+    fr: 'Votre document a été envoyé à l’adresse e-mail indiquée.',
+    ar: 'تم إرسال مستندك إلى عنوان البريد الإلكتروني الذي قدمته.',
   },
 };
 
@@ -136,7 +155,40 @@ export function createBackoffice(options: BackofficeOptions) {
   }
 
   return {
-    inbox: (filter: InboxFilter): Promise<InboxItem[]> => inbox(hubDb.db, filter, now()),
+    /** One page of the inbox (keyset: stable while requests arrive). */
+    inbox: (
+      filter: InboxFilter,
+      page: { limit?: number; after?: string } = {},
+    ): Promise<Page<InboxItem> & { total: number }> => inbox(hubDb.db, filter, now(), page),
+
+    /**
+     * One page of the audit log about requests, newest first, for an admin.
+     * `request` is a request's id or protocol number; an unknown one matches nothing.
+     */
+    async audit(
+      filter: { request?: string; userId?: string },
+      page: { limit?: number; after?: string } = {},
+    ): Promise<Page<AuditEntry> & { users: Array<{ id: string; login: string; role: string }> }> {
+      const users = await hubDb.db
+        .selectFrom('console_users')
+        .select(['id', 'login', 'role'])
+        .orderBy('login')
+        .execute();
+      let requestId: string | undefined;
+      if (filter.request !== undefined) {
+        requestId = await findRequestId(hubDb.db, filter.request.trim());
+        if (requestId === undefined) return { items: [], next: null, users };
+      }
+      const entries = await requestAudit(
+        hubDb.db,
+        {
+          ...(requestId === undefined ? {} : { requestId }),
+          ...(filter.userId === undefined ? {} : { userId: filter.userId }),
+        },
+        page,
+      );
+      return { ...entries, users };
+    },
 
     async detail(id: string): Promise<RequestDetail & { documents: DocumentSummary[] }> {
       const detail = await requestDetail(hubDb.db, id, now());
@@ -281,7 +333,8 @@ export function createBackoffice(options: BackofficeOptions) {
       }
 
       const status: SubmissionStatus = delivery === 'email' ? 'closed' : 'ready-for-pickup';
-      const language = request.locale === 'it' ? 'it' : 'en';
+      const locale = LocaleSchema.safeParse(request.locale);
+      const language = locale.success ? locale.data : 'it';
       const answer = input.answer?.trim() || DEFAULT_ANSWERS[delivery][language];
       await hubDb.write(async (db) => {
         const current = await requestForAction(db, id);
@@ -384,4 +437,16 @@ export const InboxQuerySchema = z.object({
   olderThanDays: z.coerce.number().int().min(0).max(3650).optional(),
   /** Received at most this many days ago. */
   newerThanDays: z.coerce.number().int().min(0).max(3650).optional(),
+  limit: z.coerce.number().int().min(1).max(MAX_PAGE_SIZE).optional(),
+  /** The `next` cursor of the page before. */
+  after: z.string().min(1).max(200).optional(),
+});
+
+export const AuditQuerySchema = z.object({
+  /** A request's id or protocol number. */
+  request: z.string().trim().min(1).max(64).optional(),
+  /** A console user's id. */
+  user: z.string().min(1).max(64).optional(),
+  limit: z.coerce.number().int().min(1).max(MAX_PAGE_SIZE).optional(),
+  after: z.string().min(1).max(200).optional(),
 });

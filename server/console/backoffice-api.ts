@@ -63,16 +63,47 @@ export type Issued = {
   delivery: 'kiosk' | 'townHall' | 'email';
   status: RequestStatus;
 };
-export type InboxFilter = { kind?: string; status?: string; frazione?: string; olderThanDays?: string };
+export type InboxFilter = {
+  kind?: string;
+  status?: string;
+  frazione?: string;
+  olderThanDays?: string;
+  newerThanDays?: string;
+};
+/** A page of the inbox: `next` is the cursor of the following one (null on the last). */
+export type InboxPage = { now: string; requests: InboxItem[]; total: number; next: string | null };
+export type AuditEntry = {
+  id: string;
+  at: string;
+  actor: string;
+  user: { id: string; login: string; role: string } | null;
+  action: string;
+  requestId: string;
+  protocolNumber: string;
+  documentId: string | null;
+  detail: Record<string, unknown> | null;
+};
+export type AuditFilter = { request?: string; user?: string };
+export type AuditPage = {
+  entries: AuditEntry[];
+  next: string | null;
+  users: Array<{ id: string; login: string; role: string }>;
+};
+
+function queryOf(values: Record<string, string | undefined>): string {
+  return new URLSearchParams(
+    Object.entries(values).filter((entry): entry is [string, string] => entry[1] !== undefined && entry[1] !== ''),
+  ).toString();
+}
 
 const BASE = 'backoffice';
 
 export const backofficeApi = {
   meta: () => call<Meta>('GET', `${BASE}/meta`),
-  inbox: (filter: InboxFilter) => {
-    const query = new URLSearchParams(Object.entries(filter).filter(([, v]) => v !== undefined && v !== ''));
-    return call<{ now: string; requests: InboxItem[] }>('GET', `${BASE}/requests?${query.toString()}`);
-  },
+  inbox: (filter: InboxFilter, after?: string) =>
+    call<InboxPage>('GET', `${BASE}/requests?${queryOf({ ...filter, after })}`),
+  audit: (filter: AuditFilter, after?: string) =>
+    call<AuditPage>('GET', `${BASE}/audit?${queryOf({ ...filter, after })}`),
   detail: (id: string) => call<RequestDetail>('GET', `${BASE}/requests/${encodeURIComponent(id)}`),
   open: (id: string) => call<OpenedContent>('POST', `${BASE}/requests/${encodeURIComponent(id)}/open`),
   act: (id: string, action: Action, answer: string) =>

@@ -4,6 +4,8 @@
  * envelope (server/backoffice/open does, audit-logged).
  */
 import type { Kysely } from 'kysely';
+import { z } from 'zod';
+import { fromBase64url, toBase64url } from '../../sync/crypto/base64url';
 import type { SubmissionKind } from '../../sync/protocol';
 import { HubError } from '../errors';
 import { audit } from './comuni';
@@ -34,7 +36,40 @@ export type InboxItem = {
   office: string | null;
 };
 
-const INBOX_LIMIT = 500;
+/** Rows a page holds by default, and at most. */
+export const PAGE_SIZE = 50;
+export const MAX_PAGE_SIZE = 200;
+
+/**
+ * A keyset cursor: the sort key `(t, id)` of the last row a page held. The
+ * next page starts strictly after it, so rows inserted meanwhile never shift
+ * a page (no row is skipped or shown twice), whatever was added or removed.
+ * Opaque to the console: `p1.` + base64url(JSON). Not signed: a forged one
+ * only selects another page of what the user may read anyway.
+ */
+const PageKeySchema = z.strictObject({ t: z.number().int().nonnegative(), id: z.string().min(1).max(64) });
+export type PageKey = z.infer<typeof PageKeySchema>;
+
+export function encodePageCursor(key: PageKey): string {
+  return `p1.${toBase64url(Buffer.from(JSON.stringify({ t: key.t, id: key.id }), 'utf8'))}`;
+}
+
+/** The key in a cursor this hub made; INVALID_INPUT for anything else. */
+export function decodePageCursor(cursor: string): PageKey {
+  try {
+    if (!cursor.startsWith('p1.')) throw new Error('prefix');
+    const json = Buffer.from(fromBase64url(cursor.slice(3))).toString('utf8');
+    return PageKeySchema.parse(JSON.parse(json));
+  } catch {
+    throw new HubError('INVALID_INPUT', 'not a page cursor of this hub');
+  }
+}
+
+export type Page<T> = {
+  items: T[];
+  /** The cursor of the next page; null on the last one. */
+  next: string | null;
+};
 
 type RequestRow = {
   id: string;
@@ -86,8 +121,7 @@ function requestsQuery(db: Kysely<HubDatabase>) {
     .where('r.status', '!=', 'rejected');
 }
 
-/** Accepted requests of every kiosk matching `filter`, oldest first (the queue order), at most 500. */
-export async function inbox(db: Kysely<HubDatabase>, filter: InboxFilter, now: number): Promise<InboxItem[]> {
+function filtered(db: Kysely<HubDatabase>, filter: InboxFilter, now: number) {
   let query = requestsQuery(db);
   if (filter.kind !== undefined) query = query.where('r.kind', '=', filter.kind);
   if (filter.status !== undefined) query = query.where('r.status', '=', filter.status);
@@ -95,8 +129,44 @@ export async function inbox(db: Kysely<HubDatabase>, filter: InboxFilter, now: n
   if (filter.frazione !== undefined) query = query.where('k.frazione_code', '=', filter.frazione);
   if (filter.olderThanMs !== undefined) query = query.where('r.received_at', '<=', now - filter.olderThanMs);
   if (filter.newerThanMs !== undefined) query = query.where('r.received_at', '>=', now - filter.newerThanMs);
-  const rows = await query.orderBy('r.received_at').orderBy('r.id').limit(INBOX_LIMIT).execute();
-  return rows.map((row) => toItem(row, now));
+  return query;
+}
+
+/**
+ * One page of the accepted requests of every kiosk matching `filter`, oldest
+ * first (the queue order: received, then id), after `after` (a cursor of the
+ * page before); `total` counts every match.
+ */
+export async function inbox(
+  db: Kysely<HubDatabase>,
+  filter: InboxFilter,
+  now: number,
+  page: { limit?: number; after?: string } = {},
+): Promise<Page<InboxItem> & { total: number }> {
+  const limit = Math.min(Math.max(1, page.limit ?? PAGE_SIZE), MAX_PAGE_SIZE);
+  let query = filtered(db, filter, now);
+  if (page.after !== undefined) {
+    const key = decodePageCursor(page.after);
+    query = query.where((eb) =>
+      eb.or([eb('r.received_at', '>', key.t), eb.and([eb('r.received_at', '=', key.t), eb('r.id', '>', key.id)])]),
+    );
+  }
+  const rows = await query
+    .orderBy('r.received_at')
+    .orderBy('r.id')
+    .limit(limit + 1)
+    .execute();
+  const counted = await filtered(db, filter, now)
+    .clearSelect()
+    .select((eb) => eb.fn.countAll<number | string>().as('n'))
+    .executeTakeFirstOrThrow();
+  const items = rows.slice(0, limit);
+  const last = items.at(-1);
+  return {
+    items: items.map((row) => toItem(row, now)),
+    next: rows.length > limit && last !== undefined ? encodePageCursor({ t: last.received_at, id: last.id }) : null,
+    total: Number(counted.n),
+  };
 }
 
 export type RequestDetail = InboxItem & {
@@ -161,4 +231,107 @@ export async function requestForAction(db: Kysely<HubDatabase>, id: string) {
     throw new HubError('NOT_FOUND', `no request ${id}`);
   }
   return { ...row, sealed: row.sealed, locale: (JSON.parse(row.public_json) as { locale: string }).locale };
+}
+
+export type AuditFilter = {
+  /** A request's id: its rows and those of its documents. */
+  requestId?: string;
+  /** A console user's id. */
+  userId?: string;
+};
+
+/** One audit row about a request (or one of its documents), with who did it. */
+export type AuditEntry = {
+  id: string;
+  at: string;
+  /** `console:<user id>`, or the hub's own actors (`mailer`, `kiosk:<id>`, …). */
+  actor: string;
+  user: { id: string; login: string; role: string } | null;
+  action: string;
+  requestId: string;
+  protocolNumber: string;
+  documentId: string | null;
+  /** Ids and codes only (the log never holds personal data). */
+  detail: Record<string, unknown> | null;
+};
+
+/**
+ * The audit log's rows about requests: every opening of personal data, every
+ * clerk action, issue, download, revocation, e-mail and collection, newest
+ * first, after `after` (a cursor of the page before).
+ */
+export async function requestAudit(
+  db: Kysely<HubDatabase>,
+  filter: AuditFilter,
+  page: { limit?: number; after?: string } = {},
+): Promise<Page<AuditEntry>> {
+  const limit = Math.min(Math.max(1, page.limit ?? PAGE_SIZE), MAX_PAGE_SIZE);
+  let query = db
+    .selectFrom('audit_log as a')
+    .leftJoin('requests as r', 'r.id', 'a.subject')
+    .leftJoin('issued_documents as d', 'd.id', 'a.subject')
+    .leftJoin('requests as rd', 'rd.id', 'd.request_id')
+    .select([
+      'a.id',
+      'a.at',
+      'a.actor',
+      'a.action',
+      'a.detail',
+      'r.id as request_id',
+      'r.protocol_number',
+      'd.id as document_id',
+      'd.request_id as document_request_id',
+      'rd.protocol_number as document_protocol_number',
+    ])
+    .where((eb) => eb.or([eb('r.id', 'is not', null), eb('d.id', 'is not', null)]));
+  if (filter.requestId !== undefined) {
+    const id = filter.requestId;
+    query = query.where((eb) => eb.or([eb('r.id', '=', id), eb('d.request_id', '=', id)]));
+  }
+  if (filter.userId !== undefined) query = query.where('a.actor', '=', `console:${filter.userId}`);
+  if (page.after !== undefined) {
+    const key = decodePageCursor(page.after);
+    query = query.where((eb) =>
+      eb.or([eb('a.at', '<', key.t), eb.and([eb('a.at', '=', key.t), eb('a.id', '<', key.id)])]),
+    );
+  }
+  const rows = await query
+    .orderBy('a.at', 'desc')
+    .orderBy('a.id', 'desc')
+    .limit(limit + 1)
+    .execute();
+  const items = rows.slice(0, limit);
+  const userIds = [
+    ...new Set(items.flatMap((r) => (r.actor.startsWith('console:') ? [r.actor.slice('console:'.length)] : []))),
+  ];
+  const users =
+    userIds.length === 0
+      ? []
+      : await db.selectFrom('console_users').select(['id', 'login', 'role']).where('id', 'in', userIds).execute();
+  const byId = new Map(users.map((u) => [u.id, u]));
+  const last = items.at(-1);
+  return {
+    items: items.map((row) => ({
+      id: row.id,
+      at: new Date(row.at).toISOString(),
+      actor: row.actor,
+      user: row.actor.startsWith('console:') ? (byId.get(row.actor.slice('console:'.length)) ?? null) : null,
+      action: row.action,
+      requestId: row.request_id ?? row.document_request_id ?? '',
+      protocolNumber: row.protocol_number ?? row.document_protocol_number ?? '',
+      documentId: row.document_id,
+      detail: row.detail === null ? null : (JSON.parse(row.detail) as Record<string, unknown>),
+    })),
+    next: rows.length > limit && last !== undefined ? encodePageCursor({ t: last.at, id: last.id }) : null,
+  };
+}
+
+/** A request's id from its id or its protocol number; undefined when there is none. */
+export async function findRequestId(db: Kysely<HubDatabase>, idOrProtocol: string): Promise<string | undefined> {
+  const row = await db
+    .selectFrom('requests')
+    .select('id')
+    .where((eb) => eb.or([eb('id', '=', idOrProtocol), eb('protocol_number', '=', idOrProtocol.toUpperCase())]))
+    .executeTakeFirst();
+  return row?.id;
 }

@@ -8,15 +8,15 @@
  */
 import type { Logger } from 'pino';
 import { open } from '../../sync/crypto/seal';
-import { SealedContentSchema } from '../../sync/protocol';
-import type { SealedContent } from '../../sync/protocol';
+import { LocaleSchema, SealedContentSchema } from '../../sync/protocol';
+import type { LocalizedText, SealedContent } from '../../sync/protocol';
 import { audit } from '../db/comuni';
 import type { LoadedHubKeys } from '../db/keys';
 import { claimMail, settleMail } from '../db/mail';
 import type { HubDb } from '../db/open';
 import type { MailOutboxTable } from '../db/schema';
 import { composeMail } from './compose';
-import { MailError, sendMail } from './smtp';
+import { createSmtpSender, MailError, mailErrorCode } from './smtp';
 import type { SmtpConfig } from './smtp';
 
 const BATCH = 20;
@@ -26,6 +26,8 @@ export type Mailer = {
   flush(): Promise<number>;
   /** Starts a flush soon, without waiting (after an action queued a mail). */
   kick(): void;
+  /** Waits for a running flush, then closes the SMTP transport. */
+  close(): Promise<void>;
 };
 
 /** The resident's address in a request's content, if they gave one. */
@@ -43,13 +45,14 @@ export function createMailer(options: {
   publicUrl: () => string;
 }): Mailer {
   const { hubDb, keys, smtp, now, log } = options;
+  const sender = createSmtpSender(smtp);
   let chain: Promise<number> = Promise.resolve(0);
 
   async function sendOne(row: MailOutboxTable): Promise<void> {
     const request = await hubDb.db
       .selectFrom('requests as r')
       .innerJoin('comuni as c', 'c.istat', 'r.comune_istat')
-      .select(['r.id', 'r.sealed', 'r.protocol_number', 'c.name as comune'])
+      .select(['r.id', 'r.sealed', 'r.protocol_number', 'r.public_json', 'c.name as comune'])
       .where('r.id', '=', row.request_id)
       .executeTakeFirst();
     let to: string | null = null;
@@ -66,6 +69,8 @@ export function createMailer(options: {
       await hubDb.write((db) => settleMail(db, row.id, { state: 'no-address' }, now()));
       return;
     }
+    const locale = LocaleSchema.safeParse((JSON.parse(request.public_json) as { locale?: unknown }).locale);
+    const language = locale.success ? locale.data : 'it';
     let document: Parameters<typeof composeMail>[0]['document'];
     if (row.kind === 'document' && row.document_id !== null) {
       const doc = await hubDb.db
@@ -76,7 +81,10 @@ export function createMailer(options: {
         .executeTakeFirst();
       if (doc !== undefined) {
         document = {
-          title: (JSON.parse(doc.title_json) as { it: string }).it,
+          title: (() => {
+            const title = JSON.parse(doc.title_json) as LocalizedText;
+            return title[language] ?? title.it;
+          })(),
           verificationCode: doc.code,
           verificationUrl: `${options.publicUrl().replace(/\/$/, '')}/verify/${doc.code}`,
           pdf: doc.pdf === null ? null : { name: doc.pdf_name ?? 'documento.pdf', content: Buffer.from(doc.pdf) },
@@ -85,6 +93,7 @@ export function createMailer(options: {
     }
     const message = composeMail({
       to,
+      language,
       comune: request.comune,
       protocolNumber: request.protocol_number ?? '',
       status: row.status,
@@ -92,9 +101,9 @@ export function createMailer(options: {
       ...(document === undefined ? {} : { document }),
     });
     try {
-      await sendMail(smtp, message, new Date(now()));
+      await sender.send(message, new Date(now()));
     } catch (error) {
-      const code = error instanceof MailError ? error.code : 'SMTP_FAILED';
+      const code = error instanceof MailError ? error.code : mailErrorCode(error);
       log.warn({ event: 'mail.failed', mailId: row.id, requestId: row.request_id, code }, 'mail failed');
       await hubDb.write((db) => settleMail(db, row.id, { state: 'error', code, attempts: row.attempts }, now()));
       return;
@@ -132,6 +141,10 @@ export function createMailer(options: {
       mailer
         .flush()
         .catch((error: unknown) => log.warn({ event: 'mail.flush-failed', err: error }, 'mail flush failed'));
+    },
+    async close() {
+      await chain.catch(() => 0);
+      sender.close();
     },
   };
   return mailer;

@@ -34,6 +34,7 @@ describe('back office', () => {
     hub = await startHub({ dataDir: dir });
     await hub.users.create({ login: 'sportellista', role: 'clerk', password: PASSWORD });
     await hub.users.create({ login: 'tecnico', role: 'technician', password: PASSWORD });
+    await hub.users.create({ login: 'ada', role: 'admin', password: PASSWORD });
     browser = await launchBrowser();
   });
   afterAll(async () => {
@@ -88,6 +89,8 @@ describe('back office', () => {
     await expect.poll(() => row.textContent()).toContain('Da lavorare');
     expect(await row.textContent()).toContain('Marciano');
     expect(await page.content()).not.toContain('BIANCHI');
+    // The audit log is an admin's page: a clerk has no link to it.
+    expect(await page.getByRole('link', { name: 'Registro accessi' }).count()).toBe(0);
     await expectNoAxeViolations(page, 'back office inbox');
 
     await page.getByLabel('Frazione').selectOption('canale');
@@ -169,13 +172,80 @@ describe('back office', () => {
     await expectNoAxeViolations(page, 'verification, revoked');
   });
 
+  it('pages the inbox, and shows an admin who opened a request in the audit log', async () => {
+    const kiosk = new TestKiosk(hub.url);
+    await kiosk.enroll(await hub.admin.createEnrollmentCode({ istat: ISTAT, frazione: 'vallecchia' }));
+    // More than a page (50): two pushes of 30 segnalazioni.
+    const ids: string[] = [];
+    for (let batch = 0; batch < 2; batch += 1) {
+      const items = [];
+      for (let i = 0; i < 30; i += 1) {
+        items.push(
+          await kiosk.item({
+            kind: 'report',
+            service: 'segnalazione-illuminazione',
+            plaintext: JSON.stringify({
+              v: 1,
+              kind: 'report',
+              place: { kind: 'nearKiosk' },
+              description: `Lampione spento ${batch}-${i}`,
+              contact: null,
+            }),
+          }),
+        );
+      }
+      const { results } = await kiosk.push(items);
+      expect(results.every((r) => r.status === 'accepted')).toBe(true);
+      ids.push(...items.map((item) => item.id));
+    }
+
+    await signIn('ada');
+    await page.getByRole('link', { name: 'Pratiche', exact: true }).click();
+    await page.getByRole('heading', { name: 'Pratiche dai chioschi' }).waitFor();
+    await page.getByLabel('Frazione').selectOption('vallecchia');
+    await page.getByRole('button', { name: 'Applica i filtri' }).click();
+    await page.getByText('50 di 60 pratiche').waitFor();
+    expect(await page.locator('tbody tr').count()).toBe(50);
+    await page.getByRole('button', { name: 'Mostra altre pratiche' }).click();
+    await page.getByText('60 pratiche', { exact: true }).waitFor();
+    expect(await page.getByRole('button', { name: 'Mostra altre pratiche' }).count()).toBe(0);
+    // The first request of the new page has the focus; every request is listed once.
+    const focused = await page.evaluate(() => document.activeElement?.closest('tr')?.dataset.requestId);
+    expect(focused).toBe(ids[50]);
+    const listed = await page.locator('tbody tr').evaluateAll((rows) => rows.map((r) => r.dataset.requestId));
+    expect(listed).toEqual(ids);
+    await expectNoAxeViolations(page, 'inbox, second page');
+
+    // An admin opens a request, then reads its audit log.
+    await page.goto(`${hub.url}/console/#/request/${ids[0]!}`);
+    await page.getByRole('button', { name: 'Apri i dati personali' }).click();
+    await expect.poll(() => page.getByRole('region', { name: 'Dati personali' }).textContent()).toContain('Lampione');
+    await page.getByRole('link', { name: 'Registro degli accessi a questa pratica' }).click();
+    await page.getByRole('heading', { name: 'Registro degli accessi alle pratiche' }).waitFor();
+    const entry = page.getByRole('row').filter({ hasText: 'Dati personali aperti' });
+    await expect.poll(() => entry.textContent()).toContain('ada (amministratore)');
+    expect(await page.getByRole('row').count()).toBe(2); // the header and the one opening
+    expect(await page.content()).not.toContain('Lampione');
+    await expectNoAxeViolations(page, 'audit log');
+    await screenshot(page, 'console-audit');
+
+    // Filtered by a user who did nothing: no entry.
+    await page.getByLabel('Utente').selectOption({ label: 'tecnico (tecnico)' });
+    await page.getByRole('button', { name: 'Applica i filtri' }).click();
+    await page.getByText('Nessuna voce con questi filtri.').waitFor();
+  });
+
   it('keeps a technician out of the back office', async () => {
     await signIn('tecnico');
     await page.getByRole('heading', { name: 'Flotta dei chioschi' }).waitFor();
     expect(await page.getByRole('link', { name: 'Pratiche' }).count()).toBe(0);
+    expect(await page.getByRole('link', { name: 'Registro accessi' }).count()).toBe(0);
     await page.goto(`${hub.url}/console/#/inbox`);
     await page.reload();
     await page.getByRole('heading', { name: 'Accesso non consentito' }).waitFor();
     await expectNoAxeViolations(page, 'technician, back office forbidden');
+    await page.goto(`${hub.url}/console/#/audit`);
+    await page.reload();
+    await page.getByText('Il ruolo tecnico non ha accesso al registro degli accessi.').waitFor();
   });
 });

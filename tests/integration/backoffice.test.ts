@@ -6,11 +6,12 @@
  * kiosks push real sealed content. SQLite always, PostgreSQL when DATABASE_URL is set.
  */
 import Database from 'better-sqlite3';
-import { Kysely, SqliteDialect } from 'kysely';
+import { Kysely, sql, SqliteDialect } from 'kysely';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openPickup } from '../../sync/crypto/pickup';
 import { PickupContentSchema } from '../../sync/protocol';
@@ -21,6 +22,7 @@ import { openHubDb } from '../../server/db/open';
 import type { HubDb } from '../../server/db/open';
 import type { HubDatabase } from '../../server/db/schema';
 import { startHub } from '../../server/hub';
+import { createSmtpSender, smtpConfig } from '../../server/mail/smtp';
 import type { RunningHub } from '../../server/hub';
 import { TestKiosk } from '../../server/testing/kiosk';
 import { createTestSchema } from '../../server/testing/postgres';
@@ -73,6 +75,8 @@ describe.each(BACKENDS)('back office on %s', (backend) => {
   let schema: TestSchema | null = null;
   let hub: RunningHub;
   let sink: SmtpSink;
+  /** The hub's log lines (info and up): mail failures must name a code, never a password or an address. */
+  const logLines: string[] = [];
   let reader: HubDb;
   let skewMs = 0;
   const now = () => Date.now() + skewMs;
@@ -88,7 +92,8 @@ describe.each(BACKENDS)('back office on %s', (backend) => {
       databaseUrl: schema?.url,
       now,
       publicUrl: 'https://sportello.comune.example',
-      mail: { smtpUrl: sink.url, from: 'sportello@comune.example' },
+      mail: sink.settings('sportello@comune.example'),
+      log: pino({ level: 'info' }, { write: (line: string) => void logLines.push(line) }),
       verifyRateLimit: { max: 25, windowMs: 60_000 },
       // Many sign-ins in one suite: the per-login throttle is the fleet suite's subject, not this one's.
       sessionPolicy: {
@@ -114,9 +119,9 @@ describe.each(BACKENDS)('back office on %s', (backend) => {
   });
 
   async function signedIn(login: string): Promise<TestConsole> {
-    const console = new TestConsole(hub.url);
-    expect((await console.login(login, PASSWORD)).status).toBe(200);
-    return console;
+    const consoleClient = new TestConsole(hub.url);
+    expect((await consoleClient.login(login, PASSWORD)).status).toBe(200);
+    return consoleClient;
   }
 
   /** Pushes one request with this sealed content; returns its id. */
@@ -224,8 +229,8 @@ describe.each(BACKENDS)('back office on %s', (backend) => {
     it('lets a clerk and an admin list the inbox, which holds no personal data', async () => {
       const id = await pushed(certificate());
       for (const login of ['sportellista', 'ada']) {
-        const console = await signedIn(login);
-        const result = await console.call('GET', `${API}/requests?kind=certificate&frazione=colombiera`);
+        const consoleClient = await signedIn(login);
+        const result = await consoleClient.call('GET', `${API}/requests?kind=certificate&frazione=colombiera`);
         expect(result.status).toBe(200);
         const { requests } = result.json as { requests: Array<Record<string, unknown>> };
         expect(requests.find((r) => r.id === id)).toMatchObject({
@@ -236,7 +241,7 @@ describe.each(BACKENDS)('back office on %s', (backend) => {
           protocolNumber: expect.stringMatching(/^C240-\d{4}-\d{6}$/),
           ageMs: expect.any(Number),
         });
-        const detail = await console.call('GET', `${API}/requests/${id}`);
+        const detail = await consoleClient.call('GET', `${API}/requests/${id}`);
         expect(detail.status).toBe(200);
         expect(JSON.stringify([result.json, detail.json])).not.toMatch(/RSSMRA|ROSSI|MARIO|pickupSecret|sealed/i);
       }
@@ -257,6 +262,58 @@ describe.each(BACKENDS)('back office on %s', (backend) => {
       expect(await ids('olderThanDays=1')).not.toContain(reportId);
       expect(await ids('newerThanDays=1')).toContain(reportId);
       expect((await clerk.call('GET', `${API}/requests?kind=nonsense`)).status).toBe(400);
+    });
+
+    it('pages the inbox by keyset: every match once, in queue order, while requests keep arriving', async () => {
+      const paged = new TestKiosk(hub.url, { now });
+      await paged.enroll(await hub.admin.createEnrollmentCode({ istat: ISTAT, frazione: 'molicciara' }));
+      const push = async (n: number) => {
+        const items = [];
+        for (let i = 0; i < n; i += 1) {
+          items.push(await paged.item({ plaintext: JSON.stringify(certificate()) }));
+        }
+        const { results } = await paged.push(items);
+        expect(results.every((r) => r.status === 'accepted')).toBe(true);
+        return items.map((item) => item.id);
+      };
+      const first = await push(7);
+      const clerk = await signedIn('sportellista');
+      type InboxPage = { requests: Array<{ id: string; receivedAt: string }>; total: number; next: string | null };
+      const page = async (after?: string) => {
+        const result = await clerk.call(
+          'GET',
+          `${API}/requests?frazione=molicciara&limit=3${after === undefined ? '' : `&after=${after}`}`,
+        );
+        expect(result.status).toBe(200);
+        return result.json as InboxPage;
+      };
+
+      const one = await page();
+      expect(one).toMatchObject({ total: 7, next: expect.any(String) });
+      expect(one.requests).toHaveLength(3);
+      // Requests arriving between two pages land after the cursor: nothing shifts.
+      skewMs += 1000;
+      const later = await push(2);
+      const seen = [...one.requests];
+      let next = one.next;
+      const totals: number[] = [];
+      while (next !== null) {
+        const more = await page(next);
+        expect(more.requests.length).toBeLessThanOrEqual(3);
+        seen.push(...more.requests);
+        totals.push(more.total);
+        next = more.next;
+      }
+      expect(totals.at(-1)).toBe(9);
+      const ids = seen.map((r) => r.id);
+      expect(new Set(ids).size).toBe(ids.length);
+      expect([...ids].sort()).toEqual([...first, ...later].sort());
+      const order = [...seen].sort((a, b) => a.receivedAt.localeCompare(b.receivedAt) || a.id.localeCompare(b.id));
+      expect(ids).toEqual(order.map((r) => r.id));
+      expect(ids.slice(-2).sort()).toEqual([...later].sort());
+
+      expect((await clerk.call('GET', `${API}/requests?after=forged`)).status).toBe(400);
+      expect((await clerk.call('GET', `${API}/requests?limit=1000`)).status).toBe(400);
     });
   });
 
@@ -510,30 +567,156 @@ describe.each(BACKENDS)('back office on %s', (backend) => {
     });
   });
 
+  describe('audit log', () => {
+    type AuditPage = {
+      entries: Array<{
+        at: string;
+        actor: string;
+        user: { login: string; role: string } | null;
+        action: string;
+        requestId: string;
+        protocolNumber: string;
+        documentId: string | null;
+      }>;
+      next: string | null;
+      users: Array<{ id: string; login: string; role: string }>;
+    };
+
+    it('is for admins only: 401 without a session, 403 for a clerk and a technician', async () => {
+      expect((await new TestConsole(hub.url).call('GET', `${API}/audit`)).status).toBe(401);
+      for (const login of ['sportellista', 'tecnico']) {
+        const user = await signedIn(login);
+        expect(await user.call('GET', `${API}/audit`)).toMatchObject({
+          status: 403,
+          json: { error: { code: 'FORBIDDEN' } },
+        });
+      }
+      expect((await (await signedIn('ada')).call('GET', `${API}/audit`)).status).toBe(200);
+    });
+
+    it('shows who opened and acted on a request, and its documents, newest first, by request and by user', async () => {
+      const id = await pushed(certificate({ delivery: { kind: 'townHall' }, pickupSecret: null }));
+      const clerk = await signedIn('sportellista');
+      const admin = await signedIn('ada');
+      // A minute between steps: the log orders by time (then by id within one instant).
+      const step = () => {
+        skewMs += 60_000;
+      };
+      await clerk.call('POST', `${API}/requests/${id}/open`);
+      step();
+      await clerk.call('POST', `${API}/requests/${id}/actions`, { body: { action: 'take' } });
+      step();
+      await admin.call('POST', `${API}/requests/${id}/open`);
+      step();
+      const issued = await clerk.call('POST', `${API}/requests/${id}/document`, { body: { text: 'ROSSI MARIO.' } });
+      const { documentId } = issued.json as { documentId: string };
+      const protocol = (await hub.admin.listRequests()).find((r) => r.id === id)!.protocolNumber!;
+
+      const byRequest = (await admin.call('GET', `${API}/audit?request=${protocol}`)).json as AuditPage;
+      expect(byRequest.entries.every((e) => e.requestId === id && e.protocolNumber === protocol)).toBe(true);
+      const clerkActor = `console:${await userId('sportellista')}`;
+      const adminActor = `console:${await userId('ada')}`;
+      // Newest first, step by step; what one step wrote may share an instant, so in any order within it.
+      const steps: string[][] = [];
+      let at = Infinity;
+      for (const e of byRequest.entries) {
+        if (at - Date.parse(e.at) > 30_000) steps.push([]);
+        at = Date.parse(e.at);
+        steps.at(-1)!.push(`${e.user?.login ?? e.actor} ${e.action}`);
+      }
+      expect(steps.map((group) => group.sort())).toEqual([
+        ['sportellista document.issue', 'sportellista request.open', 'sportellista request.status'],
+        ['ada request.open'],
+        ['sportellista backoffice.take', 'sportellista request.status'],
+        ['sportellista request.open'],
+      ]);
+      expect(byRequest.entries.find((e) => e.action === 'document.issue')).toMatchObject({
+        documentId,
+        actor: clerkActor,
+        user: { role: 'clerk' },
+      });
+      expect(byRequest.entries[3]).toMatchObject({ actor: adminActor, user: { login: 'ada', role: 'admin' } });
+      expect(JSON.stringify(byRequest)).not.toMatch(/RSSMRA|ROSSI|MARIO|pickupSecret/);
+      expect(byRequest.users.map((u) => u.login)).toEqual(['ada', 'sportellista', 'tecnico']);
+      // The same by id.
+      expect(((await admin.call('GET', `${API}/audit?request=${id}`)).json as AuditPage).entries).toEqual(
+        byRequest.entries,
+      );
+
+      const adminId = await userId('ada');
+      const byBoth = (await admin.call('GET', `${API}/audit?request=${id}&user=${adminId}`)).json as AuditPage;
+      expect(byBoth.entries.map((e) => e.action)).toEqual(['request.open']);
+
+      // Pages of two walk the same rows.
+      const walked: AuditPage['entries'] = [];
+      let after: string | null | undefined;
+      do {
+        const page = (await admin.call('GET', `${API}/audit?request=${id}&limit=2${after ? `&after=${after}` : ''}`))
+          .json as AuditPage;
+        expect(page.entries.length).toBeLessThanOrEqual(2);
+        walked.push(...page.entries);
+        after = page.next;
+      } while (after);
+      expect(walked).toEqual(byRequest.entries);
+
+      expect(((await admin.call('GET', `${API}/audit?request=C240-1999-999999`)).json as AuditPage).entries).toEqual(
+        [],
+      );
+      expect((await admin.call('GET', `${API}/audit?after=forged`)).status).toBe(400);
+    });
+  });
+
   describe('e-mail', () => {
-    it('sends the status and answer to the address the resident gave, and nothing without one', async () => {
+    async function outboxRow(requestId: string) {
+      return reader.db
+        .selectFrom('mail_outbox')
+        .select(['state', 'attempts', 'last_error'])
+        .where('request_id', '=', requestId)
+        .executeTakeFirstOrThrow();
+    }
+
+    it('sends the status and answer over STARTTLS with AUTH to the address the resident gave, and nothing without one', async () => {
       const clerk = await signedIn('sportellista');
       const id = await pushed(report({ email: 'mario.rossi@example.org', phone: null }));
       const answer = 'Intervento programmato per lunedì.';
       await clerk.call('POST', `${API}/requests/${id}/actions`, { body: { action: 'reply', answer } });
       const message = await sink.waitFor((m) => m.text.includes(answer));
+      expect(message).toMatchObject({ secure: true, user: 'sportello', from: 'sportello@comune.example' });
+      expect(['PLAIN', 'LOGIN']).toContain(message.authMethod);
       expect(message.to).toEqual(['mario.rossi@example.org']);
-      expect(message.from).toBe('sportello@comune.example');
-      expect(message.subject).toMatch(/^Comune di Castelnuovo Magra - pratica C240-\d{4}-\d{6}/);
+      expect(message.subject).toMatch(
+        /^Comune di Castelnuovo Magra - pratica C240-\d{4}-\d{6}: risposta dell’ufficio$/,
+      );
+      expect(message.text).toContain('risposta dell’ufficio');
+      // The comune, the protocol number, the status and the answer: nothing the resident typed or carried.
+      expect(message.raw).not.toMatch(/Lampione|Via Aurelia|ES-0101|Mario Rossi|RSSMRA/);
+      expect(message.text).not.toContain('mario.rossi');
 
       const silent = await pushed(report(null));
       await clerk.call('POST', `${API}/requests/${silent}/actions`, { body: { action: 'take' } });
       await hub.flushMail();
-      const states = await reader.db
-        .selectFrom('mail_outbox')
-        .select('state')
-        .where('request_id', '=', silent)
-        .execute();
-      expect(states).toEqual([{ state: 'no-address' }]);
+      expect(await outboxRow(silent)).toMatchObject({ state: 'no-address' });
       // The outbox holds no address.
       expect(JSON.stringify(await reader.db.selectFrom('mail_outbox').selectAll().execute())).not.toContain(
         '@example.org',
       );
+    });
+
+    it('writes to the resident in the language they used at the kiosk', async () => {
+      const item = await kiosk.item({
+        kind: 'report',
+        service: 'segnalazione-illuminazione',
+        locale: 'de',
+        plaintext: JSON.stringify(report({ email: 'hans@example.org', phone: null })),
+      });
+      expect((await kiosk.push([item])).results[0]).toMatchObject({ status: 'accepted' });
+      const clerk = await signedIn('sportellista');
+      await clerk.call('POST', `${API}/requests/${item.id}/actions`, { body: { action: 'take' } });
+      const message = await sink.waitFor((m) => m.to.includes('hans@example.org'));
+      expect(message.subject).toMatch(/^Comune di Castelnuovo Magra - Antrag C240-\d{4}-\d{6}: in Bearbeitung$/);
+      expect(message.text).toContain('in Bearbeitung');
+      expect(message.text).toContain('Automatische Nachricht');
+      expect(message.text).not.toContain('presa in carico');
     });
 
     it('e-mails an issued certificate with its PDF and verification code', async () => {
@@ -550,29 +733,74 @@ describe.each(BACKENDS)('back office on %s', (backend) => {
       expect(issued).toMatchObject({ status: 201, json: { delivery: 'email', status: 'closed' } });
       const { verificationCode } = issued.json as { verificationCode: string };
       const message = await sink.waitFor((m) => m.to.includes('anna@example.org'));
-      expect(message.text).toContain(verificationCode);
+      expect(message.subject).toMatch(/^Comune di Castelnuovo Magra - Certificato di residenza \(pratica C240-/);
+      expect(message.text).toContain(`Codice di verifica: ${verificationCode}`);
+      expect(message.text).toContain(`https://sportello.comune.example/verify/${verificationCode}`);
+      expect(message.text).not.toMatch(/RSSMRA|ROSSI|MARIO/);
       expect(message.attachments).toHaveLength(1);
       expect(message.attachments[0]).toMatchObject({ filename: 'residenza.pdf', contentType: 'application/pdf' });
       expect(message.attachments[0]!.content.equals(PDF)).toBe(true);
       expect((await pullAll()).documents).toEqual([]);
     });
 
-    it('retries a mail the relay refused, and sends it once it accepts', async () => {
+    it('retries a mail the server refused, and sends it once it accepts', async () => {
       const id = await pushed(report({ email: 'retry@example.org', phone: null }));
       sink.refuse = true;
       const clerk = await signedIn('sportellista');
       await clerk.call('POST', `${API}/requests/${id}/actions`, { body: { action: 'take' } });
       await hub.flushMail();
-      const row = await reader.db
-        .selectFrom('mail_outbox')
-        .select(['state', 'attempts', 'last_error'])
-        .where('request_id', '=', id)
-        .executeTakeFirstOrThrow();
-      expect(row).toMatchObject({ state: 'pending', attempts: 1, last_error: 'SMTP_451' });
+      expect(await outboxRow(id)).toMatchObject({ state: 'pending', attempts: 1, last_error: 'SMTP_REFUSED_451' });
       sink.refuse = false;
       skewMs += 2 * 60_000;
       await hub.flushMail();
       await sink.waitFor((m) => m.to.includes('retry@example.org'));
+      expect(await outboxRow(id)).toMatchObject({ state: 'sent' });
+    });
+
+    it('keeps a mail queued when the server refuses the hub’s password, logs the code alone, and sends it once the password is right', async () => {
+      const id = await pushed(report({ email: 'auth@example.org', phone: null }));
+      const hubPassword = sink.password;
+      sink.password = 'rotated-by-the-mail-admin';
+      const failures = sink.authFailures;
+      logLines.length = 0;
+      const clerk = await signedIn('sportellista');
+      await clerk.call('POST', `${API}/requests/${id}/actions`, { body: { action: 'take' } });
+      await hub.flushMail();
+      expect(sink.authFailures).toBeGreaterThan(failures);
+      expect(await outboxRow(id)).toMatchObject({ state: 'pending', attempts: 1, last_error: 'SMTP_AUTH_FAILED_535' });
+      const failed = logLines
+        .map((l) => JSON.parse(l) as Record<string, unknown>)
+        .filter((l) => l.event === 'mail.failed');
+      expect(failed[0]).toMatchObject({ code: 'SMTP_AUTH_FAILED_535', requestId: id });
+      const log = logLines.join('\n');
+      expect(log).not.toContain(hubPassword);
+      expect(log).not.toContain('auth@example.org');
+
+      sink.password = hubPassword;
+      skewMs += 2 * 60_000;
+      await hub.flushMail();
+      expect((await sink.waitFor((m) => m.to.includes('auth@example.org'))).secure).toBe(true);
+      expect(await outboxRow(id)).toMatchObject({ state: 'sent', attempts: 1 });
+    });
+
+    it('keeps mail queued while the server is down, and sends it at a retry once it is back', async () => {
+      const id = await pushed(report({ email: 'down@example.org', phone: null }));
+      await sink.stop();
+      try {
+        const clerk = await signedIn('sportellista');
+        await clerk.call('POST', `${API}/requests/${id}/actions`, { body: { action: 'take' } });
+        await hub.flushMail();
+        expect(await outboxRow(id)).toMatchObject({ state: 'pending', attempts: 1, last_error: 'SMTP_UNREACHABLE' });
+        // Not due yet: a flush now tries nothing.
+        await hub.flushMail();
+        expect(await outboxRow(id)).toMatchObject({ attempts: 1 });
+      } finally {
+        await sink.restart();
+      }
+      skewMs += 2 * 60_000;
+      await hub.flushMail();
+      await sink.waitFor((m) => m.to.includes('down@example.org'));
+      expect(await outboxRow(id)).toMatchObject({ state: 'sent' });
     });
   });
 
@@ -644,6 +872,53 @@ describe.each(BACKENDS)('back office on %s', (backend) => {
   });
 });
 
+/** A comune, a frazione, a kiosk and one request, as any migrated database since 0002 holds them. */
+async function seedOneRequest(db: Kysely<HubDatabase>, at: number): Promise<void> {
+  await db
+    .insertInto('comuni')
+    .values({ istat: ISTAT, name: 'Castelnuovo Magra', catastale: 'C240', created_at: at })
+    .execute();
+  await db
+    .insertInto('frazioni')
+    .values({ comune_istat: ISTAT, code: 'canale', name: 'Canale', created_at: at })
+    .execute();
+  await db
+    .insertInto('kiosks')
+    .values({
+      id: 'k-1',
+      key_id: 'key-1',
+      public_key: 'pk',
+      comune_istat: ISTAT,
+      frazione_code: 'canale',
+      software_version: '0.1.0',
+      enrolled_at: at,
+      revoked_at: null,
+      last_heartbeat: null,
+      last_heartbeat_at: null,
+    })
+    .execute();
+  await db
+    .insertInto('requests')
+    .values({
+      id: '01900000-0000-7000-8000-000000000001',
+      kiosk_id: 'k-1',
+      comune_istat: ISTAT,
+      kind: 'report',
+      service: 'segnalazione-strade',
+      public_json: JSON.stringify({ locale: 'it', frazione: 'canale', createdAt: new Date(at).toISOString() }),
+      item_digest: 'd',
+      sealed: Buffer.from('x'),
+      protocol_number: 'C240-2026-000001',
+      received_at: at,
+      status: 'accepted',
+      rejection_code: null,
+      rejection_reason: null,
+      answer: null,
+      status_at: at,
+    })
+    .execute();
+}
+
 describe('migration 0003_backoffice', () => {
   it('upgrades a 0002 database holding a request, which the inbox then lists', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'sportello-backoffice-migrate-'));
@@ -652,57 +927,105 @@ describe('migration 0003_backoffice', () => {
       expect(MIGRATION_NAMES.slice(0, 3)).toEqual(['0001_initial', '0002_console_fleet', '0003_backoffice']);
       await migrateToLatest(db as Kysely<unknown>, 'sqlite', { upTo: '0002_console_fleet' });
       const at = Date.parse('2026-03-10T08:00:00Z');
-      await db
-        .insertInto('comuni')
-        .values({ istat: ISTAT, name: 'Castelnuovo Magra', catastale: 'C240', created_at: at })
-        .execute();
-      await db
-        .insertInto('frazioni')
-        .values({ comune_istat: ISTAT, code: 'canale', name: 'Canale', created_at: at })
-        .execute();
-      await db
-        .insertInto('kiosks')
-        .values({
-          id: 'k-1',
-          key_id: 'key-1',
-          public_key: 'pk',
-          comune_istat: ISTAT,
-          frazione_code: 'canale',
-          software_version: '0.1.0',
-          enrolled_at: at,
-          revoked_at: null,
-          last_heartbeat: null,
-          last_heartbeat_at: null,
-        })
-        .execute();
-      await db
-        .insertInto('requests')
-        .values({
-          id: '01900000-0000-7000-8000-000000000001',
-          kiosk_id: 'k-1',
-          comune_istat: ISTAT,
-          kind: 'report',
-          service: 'segnalazione-strade',
-          public_json: JSON.stringify({ locale: 'it', frazione: 'canale', createdAt: new Date(at).toISOString() }),
-          item_digest: 'd',
-          sealed: Buffer.from('x'),
-          protocol_number: 'C240-2026-000001',
-          received_at: at,
-          status: 'accepted',
-          rejection_code: null,
-          rejection_reason: null,
-          answer: null,
-          status_at: at,
-        })
-        .execute();
+      await seedOneRequest(db, at);
       await migrateToLatest(db as Kysely<unknown>, 'sqlite');
       const { inbox } = await import('../../server/db/backoffice');
-      expect(await inbox(db, { frazione: 'canale' }, at + DAY)).toMatchObject([
+      expect((await inbox(db, { frazione: 'canale' }, at + DAY)).items).toMatchObject([
         { protocolNumber: 'C240-2026-000001', status: 'accepted', ageMs: DAY, office: null },
       ]);
     } finally {
       await db.destroy();
       rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('migration 0005_inbox_audit_paging', () => {
+  it('upgrades a database of the migration before, holding a request and its audit rows, which then page', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sportello-backoffice-migrate-'));
+    const db = new Kysely<HubDatabase>({ dialect: new SqliteDialect({ database: new Database(join(dir, 'hub.db')) }) });
+    try {
+      const index = MIGRATION_NAMES.indexOf('0005_inbox_audit_paging');
+      expect(index).toBeGreaterThan(2);
+      await migrateToLatest(db as Kysely<unknown>, 'sqlite', { upTo: MIGRATION_NAMES[index - 1]! });
+      const at = Date.parse('2026-03-10T08:00:00Z');
+      await seedOneRequest(db, at);
+      const id = '01900000-0000-7000-8000-000000000001';
+      for (const [i, action] of ['request.open', 'backoffice.take', 'console.login'].entries()) {
+        await db
+          .insertInto('audit_log')
+          .values({
+            id: `0190000${i}-0000-7000-8000-000000000000`,
+            at: at + i,
+            actor: 'console:u-1',
+            action,
+            subject: i < 2 ? id : 'u-1',
+            detail: null,
+          })
+          .execute();
+      }
+      await migrateToLatest(db as Kysely<unknown>, 'sqlite');
+      const { inbox, requestAudit } = await import('../../server/db/backoffice');
+      const first = await inbox(db, {}, at + DAY, { limit: 1 });
+      expect(first).toMatchObject({ total: 1, next: null, items: [{ id }] });
+      const audit = await requestAudit(db, { requestId: id }, { limit: 1 });
+      expect(audit.items.map((e) => e.action)).toEqual(['backoffice.take']);
+      const rest = await requestAudit(db, { requestId: id }, { after: audit.next! });
+      expect(rest).toMatchObject({
+        next: null,
+        items: [{ action: 'request.open', protocolNumber: 'C240-2026-000001' }],
+      });
+      const indexes = await sql<{ name: string }>`select name from sqlite_master where type = 'index'`.execute(db);
+      expect(indexes.rows.map((r) => r.name)).toEqual(
+        expect.arrayContaining(['requests_received', 'audit_log_at', 'audit_log_subject', 'audit_log_actor']),
+      );
+    } finally {
+      await db.destroy();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('SMTP sender', () => {
+  const message = { to: 'resident@example.org', subject: 'Prova', text: 'Pratica C240-2026-000001: conclusa.' };
+
+  it('logs in with AUTH LOGIN when that is what the server offers', async () => {
+    const sink = await startSmtpSink({ authMethods: ['LOGIN'] });
+    const sender = createSmtpSender(smtpConfig(sink.settings('sportello@comune.example')));
+    try {
+      await sender.send(message, new Date());
+      const received = await sink.waitFor((m) => m.to.includes('resident@example.org'));
+      expect(received).toMatchObject({ secure: true, authMethod: 'LOGIN', user: 'sportello', subject: 'Prova' });
+      expect(received.text.trim()).toBe('Pratica C240-2026-000001: conclusa.');
+    } finally {
+      sender.close();
+      await sink.close();
+    }
+  });
+
+  it('refuses to send, and sends no password, where STARTTLS is required but not offered', async () => {
+    const sink = await startSmtpSink({ startTls: false });
+    const sender = createSmtpSender(smtpConfig(sink.settings('sportello@comune.example')));
+    try {
+      await expect(sender.send(message, new Date())).rejects.toMatchObject({ code: 'SMTP_TLS_FAILED' });
+      expect(sink.messages).toEqual([]);
+      expect(sink.authFailures).toBe(0);
+    } finally {
+      sender.close();
+      await sink.close();
+    }
+  });
+
+  it('refuses a server whose certificate the hub does not trust', async () => {
+    const sink = await startSmtpSink();
+    const { ca: _untrusted, ...settings } = sink.settings('sportello@comune.example');
+    const sender = createSmtpSender(smtpConfig(settings));
+    try {
+      await expect(sender.send(message, new Date())).rejects.toMatchObject({ code: 'SMTP_TLS_UNTRUSTED' });
+      expect(sink.messages).toEqual([]);
+    } finally {
+      sender.close();
+      await sink.close();
     }
   });
 });

@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useId, useMemo, useState } from 'react';
+import { useCallback, useEffect, useId, useMemo, useRef, useState } from 'react';
 import type { FormEvent } from 'react';
 import { backofficeApi, KINDS, STATUSES } from '../backoffice-api';
 import type { InboxFilter, InboxItem, Meta } from '../backoffice-api';
@@ -8,7 +8,12 @@ import { duration } from '../i18n';
 
 const AGES = ['1', '3', '7', '30'] as const;
 
-/** The back office's inbox: every kiosk's requests, filtered by type, status, frazione and age; no personal data. */
+/**
+ * The back office's inbox: every kiosk's requests, filtered by type, status,
+ * frazione and age, oldest first, a page at a time ("show more" appends the
+ * next page by its keyset cursor, so requests arriving meanwhile never shift
+ * it); no personal data.
+ */
 export function InboxPage({ onSessionLost }: { onSessionLost: () => void }) {
   const { t: ct, language } = useI18n();
   const t = useMemo(() => backofficeTranslator(language), [language]);
@@ -16,17 +21,47 @@ export function InboxPage({ onSessionLost }: { onSessionLost: () => void }) {
   const [filter, setFilter] = useState<InboxFilter>({});
   const [draft, setDraft] = useState<InboxFilter>({});
   const [items, setItems] = useState<InboxItem[] | null>(null);
+  const [total, setTotal] = useState(0);
+  const [next, setNext] = useState<string | null>(null);
+  const [loadingMore, setLoadingMore] = useState(false);
   const [error, setError] = useState<string | null>(null);
-  const ids = { kind: useId(), status: useId(), frazione: useId(), age: useId() };
+  /** After "show more", the first new row's link takes the focus. */
+  const focusRow = useRef<string | null>(null);
+  const tbody = useRef<HTMLTableSectionElement>(null);
+  const ids = { kind: useId(), status: useId(), frazione: useId(), age: useId(), newer: useId() };
 
   const load = useCallback(async () => {
     const result = await backofficeApi.inbox(filter);
     if (result.ok) {
       setItems(result.value.requests);
+      setTotal(result.value.total);
+      setNext(result.value.next);
       setError(null);
     } else if (result.status === 401) onSessionLost();
     else setError(ct('genericError', { code: result.code }));
   }, [filter, onSessionLost, ct]);
+
+  async function more() {
+    if (next === null || loadingMore) return;
+    setLoadingMore(true);
+    const result = await backofficeApi.inbox(filter, next);
+    setLoadingMore(false);
+    if (result.ok) {
+      focusRow.current = result.value.requests[0]?.id ?? null;
+      setItems((shown) => [...(shown ?? []), ...result.value.requests]);
+      setTotal(result.value.total);
+      setNext(result.value.next);
+      setError(null);
+    } else if (result.status === 401) onSessionLost();
+    else setError(ct('genericError', { code: result.code }));
+  }
+
+  useEffect(() => {
+    const id = focusRow.current;
+    if (id === null) return;
+    focusRow.current = null;
+    tbody.current?.querySelector<HTMLAnchorElement>(`tr[data-request-id="${CSS.escape(id)}"] a`)?.focus();
+  }, [items]);
 
   useEffect(() => {
     void load();
@@ -111,6 +146,21 @@ export function InboxPage({ onSessionLost }: { onSessionLost: () => void }) {
             ))}
           </select>
         </div>
+        <div className="field">
+          <label htmlFor={ids.newer}>{t('filterNewer')}</label>
+          <select
+            id={ids.newer}
+            value={draft.newerThanDays ?? ''}
+            onChange={(e) => select('newerThanDays', e.target.value)}
+          >
+            <option value="">{t('anyAge')}</option>
+            {AGES.map((d) => (
+              <option key={d} value={d}>
+                {t(`days_${d}`)}
+              </option>
+            ))}
+          </select>
+        </div>
         <div className="filters-submit">
           <button type="submit" className="btn btn-primary">
             {t('apply')}
@@ -129,7 +179,9 @@ export function InboxPage({ onSessionLost }: { onSessionLost: () => void }) {
       ) : (
         <div>
           <p role="status" className="muted">
-            {t('count', { n: items.length })}
+            {next === null && items.length === total
+              ? t('count', { n: items.length })
+              : t('countPage', { shown: items.length, total })}
           </p>
           <div className="table-wrap">
             <table>
@@ -144,7 +196,7 @@ export function InboxPage({ onSessionLost }: { onSessionLost: () => void }) {
                   <th scope="col">{t('colAge')}</th>
                 </tr>
               </thead>
-              <tbody>
+              <tbody ref={tbody}>
                 {items.map((item) => (
                   <tr key={item.id} data-request-id={item.id}>
                     <th scope="row">
@@ -162,6 +214,18 @@ export function InboxPage({ onSessionLost }: { onSessionLost: () => void }) {
               </tbody>
             </table>
           </div>
+          {next !== null && (
+            <p className="more">
+              <button
+                type="button"
+                className="btn btn-outline-primary"
+                aria-disabled={loadingMore}
+                onClick={() => void more()}
+              >
+                {loadingMore ? ct('loading') : t('showMore')}
+              </button>
+            </p>
+          )}
         </div>
       )}
     </>

@@ -66,7 +66,16 @@ function readFile(file: File): Promise<string> {
 }
 
 /** One request: facts, history, the audited opening of its personal data, actions, office, document issuing. */
-export function RequestPage({ id, onSessionLost }: { id: string; onSessionLost: () => void }) {
+export function RequestPage({
+  id,
+  onSessionLost,
+  auditLink = false,
+}: {
+  id: string;
+  onSessionLost: () => void;
+  /** Admins get a link to this request's audit log. */
+  auditLink?: boolean;
+}) {
   const { t: ct, language } = useI18n();
   const t = useMemo(() => backofficeTranslator(language), [language]);
   const [detail, setDetail] = useState<RequestDetail | null | 'missing'>(null);
@@ -195,6 +204,12 @@ export function RequestPage({ id, onSessionLost }: { id: string; onSessionLost: 
     <>
       <p>
         <a href="#/inbox">{t('backToInbox')}</a>
+        {auditLink && (
+          <>
+            {' · '}
+            <a href={`#/audit?request=${encodeURIComponent(detail.protocolNumber || detail.id)}`}>{t('viewAudit')}</a>
+          </>
+        )}
       </p>
       <h1>{t('requestTitle', { protocol: detail.protocolNumber })}</h1>
       <p role="status" className="visually-hidden">
