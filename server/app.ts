@@ -23,6 +23,7 @@ import { createEd25519Signer, decodeEd25519PublicKey, keyIdFor } from '../sync/c
 import { HEADER_KEY, HEADER_NONCE, signResponse, verifyRequest } from '../sync/crypto/sign';
 import { CATALOG_NAMES, ENDPOINTS, ERROR_HTTP_STATUS, MAX_BODY_BYTES, RawKeySchema } from '../sync/protocol';
 import type {
+  AuditResponse,
   CollectResponse,
   EnrollResponse,
   ErrorBody,
@@ -50,6 +51,8 @@ import { BACKOFFICE_PREFIX, backofficePlugin } from './backoffice/routes';
 import type { Backoffice } from './backoffice/service';
 import { registerVerifyRoutes } from './backoffice/verify-page';
 import { markDocumentCollected, pickupDocumentsSince } from './db/documents';
+import { storeKioskAudit } from './db/kiosk-audit';
+import { revokedCardIds } from './fleet/cards';
 
 export type AppOptions = {
   hubDb: HubDb;
@@ -65,7 +68,7 @@ export type AppOptions = {
   /** Fleet alert thresholds (default DEFAULT_THRESHOLDS). */
   thresholds?: FleetThresholds;
   /** The console (fleet dashboard) under /console; left out, it is not served. */
-  console?: Omit<ConsoleOptions, 'hubDb' | 'now' | 'thresholds'>;
+  console?: Omit<ConsoleOptions, 'hubDb' | 'now' | 'thresholds' | 'keys'>;
   /** The back office (under /console/api/backoffice, with the console) and the public /verify page. */
   backoffice?: { service: Backoffice; verifyRateLimit?: RateLimit };
   /** Most pickup documents in one pull answer (each up to 64 KiB): default 20. */
@@ -363,6 +366,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
       );
       const catalogs = await loadCatalogs(db, kiosk.comune_istat, changed);
       const alerts = await currentAlerts(db, kiosk.comune_istat, kiosk.frazione_code, at);
+      const revokedCards = await revokedCardIds(db, kiosk.comune_istat, at);
       const cursor = encodeCursor({ seq: lastSeq, versions });
       return ok<PullResponse>({
         cursor,
@@ -371,6 +375,7 @@ export function buildApp(options: AppOptions): FastifyInstance {
         ...(changed.length > 0 ? { catalogs } : {}),
         alerts,
         documents: pageDocuments.map(({ seq: _seq, ...document }) => document),
+        revokedCards,
       });
     });
     return answer(request, reply, result);
@@ -422,9 +427,27 @@ export function buildApp(options: AppOptions): FastifyInstance {
     return answer(request, reply, result);
   });
 
+  // ---- technician audit logs sent by kiosks ----------------------------------
+  app.post(ENDPOINTS.audit.path, async (request, reply) => {
+    const result = await hubDb.write(async (db): Promise<Answer> => {
+      const at = now();
+      const auth = await authenticate(db, request, at);
+      if (!auth.ok) return auth.answer;
+      const input = parseBody(rawBody(request), ENDPOINTS.audit.body);
+      if (!input.ok) return input.answer;
+      const { stored, inserted } = await storeKioskAudit(db, auth.kiosk.id, input.value.items, at);
+      request.log.info(
+        { event: 'audit.stored', kioskId: auth.kiosk.id, items: stored.length, inserted },
+        'kiosk audit stored',
+      );
+      return ok<AuditResponse>({ stored });
+    });
+    return answer(request, reply, result);
+  });
+
   if (options.console !== undefined) {
     // Encapsulated: its own JSON parser, cookies, errors; the raw-bytes parser above stays the sync API's.
-    void app.register(consolePlugin({ ...options.console, hubDb, now, thresholds }), { prefix: CONSOLE_PREFIX });
+    void app.register(consolePlugin({ ...options.console, hubDb, now, thresholds, keys }), { prefix: CONSOLE_PREFIX });
   }
 
   if (options.backoffice !== undefined) {

@@ -5,7 +5,7 @@
  * commands work on the database directly, so they work whether or not a hub
  * is running on it.
  */
-import { realpathSync } from 'node:fs';
+import { realpathSync, writeFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -17,9 +17,12 @@ import { HubError } from './errors';
 import { DEFAULT_RATE_LIMIT, openHub, startHub } from './hub';
 import type { OpenedHub } from './hub';
 import { buildOpenApi } from './openapi';
+import { issueTechnicianCard, listTechnicianCards, revokeTechnicianCard } from './fleet/cards';
 import { buildConsole, consoleNeedsBuild } from './console-api/build';
 import { CONSOLE_ROLES } from './db/schema';
 import type { ConsoleRole } from './db/schema';
+import { MailError, START_TLS_MODES } from './mail/smtp';
+import type { SmtpSettings, StartTls } from './mail/smtp';
 
 export const USAGE = `usage: npm run hub -- <command>
 
@@ -38,10 +41,17 @@ export const USAGE = `usage: npm run hub -- <command>
   user create --role <role> --name <login>  add a console user (role: ${CONSOLE_ROLES.join(', ')}); the password is
                                             read from SPORTELLO_CONSOLE_PASSWORD, else from stdin (never argv)
   user list [--json]                        console users (no passwords)
+  technician-card issue --login <login> [--days N] [--comune <istat>] [--svg <file>]
+                                            issue a technician card to a technician or admin (default a year):
+                                            prints the card text once (the hub keeps no copy); --svg writes its QR
+  technician-card revoke <cardId>           revoke a card: kiosks refuse it after their next pull
+  technician-card list [--json]             issued cards (ids, holders, validity; no tokens)
 
 environment: SPORTELLO_HUB_DATA_DIR, else <SPORTELLO_DATA_DIR or ./var>/hub; DATABASE_URL for PostgreSQL;
 SPORTELLO_CONSOLE_SECURE_COOKIES=1 behind a TLS proxy that talks http to the hub;
-SMTP_URL=smtp://relay:25 and SMTP_FROM=<address> to e-mail residents; SPORTELLO_HUB_PUBLIC_URL, the
+SMTP_URL=smtp://host:587 (STARTTLS) or smtps://host:465 (TLS) and SMTP_FROM=<address> to e-mail residents,
+SMTP_USER and SMTP_PASSWORD to log in, SMTP_STARTTLS=required (default), optional or off (a relay without TLS
+and without a password); NODE_EXTRA_CA_CERTS=<pem> trusts a comune's own CA; SPORTELLO_HUB_PUBLIC_URL, the
 address printed in verification links (default: the hub's own).
 The console (fleet dashboard and back office) is served at <hub URL>/console/; /verify checks documents.
 The demo comune (Castelnuovo Magra, 011011) is written on first use unless --no-demo.
@@ -65,6 +75,21 @@ export function hubDataDir(env: NodeJS.ProcessEnv): string {
 }
 
 class UsageError extends Error {}
+
+/** The mail settings from the environment; the password only from SMTP_PASSWORD (never argv, never logged). */
+function smtpSettings(env: NodeJS.ProcessEnv, smtpUrl: string): SmtpSettings {
+  const startTls = env.SMTP_STARTTLS || 'required';
+  if (!(START_TLS_MODES as readonly string[]).includes(startTls)) {
+    throw new UsageError(`SMTP_STARTTLS must be one of ${START_TLS_MODES.join(', ')}`);
+  }
+  return {
+    smtpUrl,
+    from: env.SMTP_FROM ?? 'sportello@localhost',
+    startTls: startTls as StartTls,
+    ...(env.SMTP_USER ? { user: env.SMTP_USER } : {}),
+    ...(env.SMTP_PASSWORD ? { password: env.SMTP_PASSWORD } : {}),
+  };
+}
 
 function waitForSignal(): Promise<void> {
   return new Promise((done) => {
@@ -101,6 +126,10 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
         json: { type: 'boolean', default: false },
         role: { type: 'string' },
         name: { type: 'string' },
+        login: { type: 'string' },
+        days: { type: 'string' },
+        comune: { type: 'string' },
+        svg: { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
     });
@@ -140,9 +169,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
         log: pino({ level: io.env.SPORTELLO_HUB_LOG_LEVEL ?? 'info', name: 'hub' }, pino.destination(2)),
         consoleSecureCookies: io.env.SPORTELLO_CONSOLE_SECURE_COOKIES === '1' ? true : 'auto',
         ...(io.env.SPORTELLO_HUB_PUBLIC_URL ? { publicUrl: io.env.SPORTELLO_HUB_PUBLIC_URL } : {}),
-        ...(io.env.SMTP_URL
-          ? { mail: { smtpUrl: io.env.SMTP_URL, from: io.env.SMTP_FROM ?? 'sportello@localhost' } }
-          : {}),
+        ...(io.env.SMTP_URL ? { mail: smtpSettings(io.env, io.env.SMTP_URL) } : {}),
       });
       io.stdout(`Sportello hub: ${hub.url}\n`);
       io.stdout(`Sportello console: ${hub.url}/console/\n`);
@@ -165,7 +192,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       io.stderr(`hub: ${error.message}\n\n${USAGE}`);
       return 2;
     }
-    if (error instanceof HubError) {
+    if (error instanceof HubError || error instanceof MailError) {
       io.stderr(`hub: ${error.message} (${error.code})\n`);
       return 1;
     }
@@ -177,7 +204,16 @@ async function adminCommand(
   opened: OpenedHub,
   command: string,
   args: string[],
-  values: { json?: boolean; 'ttl-hours'?: string; role?: string; name?: string },
+  values: {
+    json?: boolean;
+    'ttl-hours'?: string;
+    role?: string;
+    name?: string;
+    login?: string;
+    days?: string;
+    comune?: string;
+    svg?: string;
+  },
   io: CliIo,
 ): Promise<number> {
   const admin = opened.admin(`cli:${userInfo().username}`);
@@ -301,6 +337,58 @@ async function adminCommand(
       const password = io.env.SPORTELLO_CONSOLE_PASSWORD ?? (await (io.stdin ?? readPassword)()).replace(/\r?\n$/, '');
       await users.create({ login: values.name, role: role as ConsoleRole, password });
       io.stdout(`console user ${values.name.trim().toLowerCase()} (${role}) created\n`);
+      return 0;
+    }
+    case 'technician-card': {
+      const actor = `cli:${userInfo().username}`;
+      if (args[0] === 'list') {
+        const cards = await listTechnicianCards(opened.hubDb.db);
+        io.stdout(
+          values.json
+            ? `${JSON.stringify(cards, null, 2)}\n`
+            : table(
+                cards.map((c) => ({
+                  id: c.id,
+                  login: c.login,
+                  comune: c.comune,
+                  issued: c.issuedAt,
+                  expires: c.expiresAt,
+                  revoked: c.revokedAt ?? '',
+                })),
+                ['id', 'login', 'comune', 'issued', 'expires', 'revoked'],
+              ),
+        );
+        return 0;
+      }
+      if (args[0] === 'revoke') {
+        if (args[1] === undefined) throw new UsageError('technician-card revoke: expected <cardId>');
+        const cardId = args[1];
+        const card = await opened.hubDb.write((db) => revokeTechnicianCard(db, cardId, actor, Date.now()));
+        io.stdout(`technician card ${card.id} revoked\n`);
+        return 0;
+      }
+      if (args[0] !== 'issue') throw new UsageError('technician-card: expected "issue", "revoke" or "list"');
+      if (values.login === undefined) throw new UsageError('technician-card issue: --login <login> is required');
+      const days = values.days === undefined ? undefined : Number(values.days);
+      if (days !== undefined && !(Number.isInteger(days) && days > 0))
+        throw new UsageError(`bad --days ${values.days}`);
+      const card = await issueTechnicianCard(
+        opened.hubDb,
+        opened.keys,
+        {
+          login: values.login,
+          actor,
+          ...(values.comune === undefined ? {} : { comune: values.comune }),
+          ...(days === undefined ? {} : { validityMs: days * 86_400_000 }),
+        },
+        Date.now(),
+      );
+      if (values.svg !== undefined) writeFileSync(values.svg, card.qrSvg, { mode: 0o600 });
+      io.stdout(
+        values.json
+          ? `${JSON.stringify({ id: card.id, login: card.login, comune: card.comune, expiresAt: card.expiresAt, text: card.text })}\n`
+          : `technician card ${card.id} for ${card.login} (comune ${card.comune}), valid until ${card.expiresAt}\n${card.text}\n`,
+      );
       return 0;
     }
     default:

@@ -33,7 +33,8 @@ import { purgeExpiredDocuments } from './db/documents';
 import { purgeMail } from './db/mail';
 import { createMailer } from './mail/mailer';
 import type { Mailer } from './mail/mailer';
-import { parseSmtpUrl } from './mail/smtp';
+import { smtpConfig } from './mail/smtp';
+import type { SmtpSettings } from './mail/smtp';
 
 /**
  * Per kiosk key: a heartbeat a minute and pulls are a few requests; draining
@@ -117,8 +118,12 @@ export type StartHubOptions = OpenHubOptions & {
    * on documents (default: the address it listens on).
    */
   publicUrl?: string;
-  /** E-mail to residents through a plain SMTP relay (`smtp://host:port`); without it no mail is queued or sent. */
-  mail?: { smtpUrl: string; from: string };
+  /**
+   * E-mail to residents through the comune's mail server (nodemailer: `smtps://` or `smtp://` with
+   * STARTTLS required unless `startTls` says otherwise, AUTH with `user`/`password`); without it no
+   * mail is queued or sent.
+   */
+  mail?: SmtpSettings;
   /** How long a pickup document waits at the kiosk (default 30 days). */
   pickupTtlMs?: number;
   /** Requests per client address per window on the public /verify page. */
@@ -150,12 +155,13 @@ export async function startHub(options: StartHubOptions): Promise<RunningHub> {
   const log = options.log ?? pino({ level: 'warn', name: 'hub' }, pino.destination(2));
   const signatureWindowMs = options.signatureWindowMs ?? DEFAULT_WINDOW_MS;
   const rateLimit = options.rateLimit ?? DEFAULT_RATE_LIMIT;
+  // A mail configuration that is unusable or unsafe stops the start before the database opens.
+  const smtp = options.mail === undefined ? null : smtpConfig(options.mail);
   const opened = await openHub({ ...options, now });
   const thresholds = options.thresholds ?? DEFAULT_THRESHOLDS;
   const sessionPolicy = options.sessionPolicy ?? DEFAULT_SESSION_POLICY;
   let listening: string | null = null;
   const publicUrl = () => options.publicUrl ?? listening ?? 'http://127.0.0.1';
-  const smtp = options.mail === undefined ? null : parseSmtpUrl(options.mail.smtpUrl, options.mail.from);
   const mailer: Mailer | null =
     smtp === null ? null : createMailer({ hubDb: opened.hubDb, keys: opened.keys, smtp, now, log, publicUrl });
   const backoffice = createBackoffice({
@@ -240,7 +246,7 @@ export async function startHub(options: StartHubOptions): Promise<RunningHub> {
         clearInterval(purge);
         clearInterval(fleetTimer);
         if (mailTimer !== null) clearInterval(mailTimer);
-        await mailer?.flush().catch(() => 0);
+        await mailer?.close();
         await app.close();
         await opened.close();
       })();

@@ -50,6 +50,7 @@ const SUMMARIES: Record<EndpointName, string> = {
   pull: 'Fetch status changes, changed catalogs and current alerts since a cursor',
   heartbeat: 'Report device states, queue and versions; returns the hub clock',
   collect: 'Report documents collected at the kiosk; idempotent per document id',
+  audit: "Send the kiosk's technician audit log; idempotent per kiosk row id",
 };
 
 /** Responses of every refusal status, each listing the codes it carries. */

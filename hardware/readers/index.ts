@@ -11,6 +11,8 @@ export type { CodiceFiscaleCheck, CodiceFiscaleReason } from './codice-fiscale';
 export { initials, maskCodiceFiscale, maskMiddle } from './mask';
 export { formatReceiptQr, isPickupSecret, isRequestCode, parseReceiptQr, RECEIPT_QR_PREFIX } from './receipt-qr';
 export type { ReceiptQr } from './receipt-qr';
+export { isTechnicianCardText, parseTechnicianCard, TECHNICIAN_CARD_PREFIX } from './technician-card';
+export type { TechnicianCard } from './technician-card';
 export { isOrganizationFiscalCode, parsePagopaQr } from './pagopa';
 export type { PagopaNotice } from './pagopa';
 export { classifyScan, createScannerDecoder } from './scanner';

@@ -8,6 +8,8 @@
  *   (16 characters; check character verified, omocodia included);
  * - `receiptQr`: the kiosk's own receipt QR (format in ./receipt-qr.ts);
  * - `pagopa`: a pagoPA notice QR (format in ./pagopa.ts);
+ * - `technicianCard`: a technician card issued by the hub (./technician-card.ts),
+ *   which the runtime verifies and never hands to the resident flows;
  * - `unknown`: any other well-formed text.
  *
  * Text shaped like one of the first three but failing its checks is
@@ -17,6 +19,7 @@ import { CODICE_FISCALE_SHAPE, checkCodiceFiscale } from './codice-fiscale';
 import type { CodiceFiscaleReason } from './codice-fiscale';
 import { isPagopaText, parsePagopaQr } from './pagopa';
 import { isReceiptQrText, parseReceiptQr } from './receipt-qr';
+import { isTechnicianCardText, parseTechnicianCard } from './technician-card';
 import { CR, LF } from './types';
 import type { DecoderOutput, FrameDecoder, Parsed } from './types';
 
@@ -143,9 +146,11 @@ export type ScanRead =
   | { kind: 'codiceFiscale'; codiceFiscale: string }
   | { kind: 'receiptQr'; requestCode: string; pickupSecret: string | null }
   | { kind: 'pagopa'; noticeNumber: string; creditorFiscalCode: string; amountCents: number }
+  /** A credential: route it to the runtime's card check only; never log, show or store it. */
+  | { kind: 'technicianCard'; token: string }
   | { kind: 'unknown'; text: string };
 
-export type ScanReason = CodiceFiscaleReason | 'receipt-invalid' | 'pagopa-invalid';
+export type ScanReason = CodiceFiscaleReason | 'receipt-invalid' | 'pagopa-invalid' | 'card-invalid';
 
 /** Code 39 scanners may be set to transmit the `*` start/stop characters. */
 function withoutCode39Stars(text: string): string {
@@ -160,6 +165,10 @@ export function classifyScan(line: string): Parsed<ScanRead, ScanReason> {
     if (!receipt.ok) return receipt;
     const { requestCode, pickupSecret } = receipt.value;
     return { ok: true, value: { kind: 'receiptQr', requestCode, pickupSecret } };
+  }
+  if (isTechnicianCardText(text)) {
+    const card = parseTechnicianCard(text);
+    return card.ok ? { ok: true, value: { kind: 'technicianCard', token: card.value.token } } : card;
   }
   if (isPagopaText(text)) {
     const notice = parsePagopaQr(text);

@@ -253,6 +253,9 @@ export function maskScan(read: ScanRead): { kind: string; masked: Record<string,
           amountCents: read.amountCents,
         },
       };
+    case 'technicianCard':
+      // A credential: the technician sees that a card was read, nothing of it.
+      return { kind: read.kind, masked: { card: true } };
     case 'unknown':
       return { kind: read.kind, masked: { length: read.text.length } };
     default:

@@ -6,7 +6,7 @@
  * A PIN is never logged, stored in clear, shown or read aloud: only its hash
  * is kept, and only the lockout counters (no attempt values) persist.
  */
-import { createHash, randomBytes, scryptSync, timingSafeEqual } from 'node:crypto';
+import { randomBytes, scryptSync, timingSafeEqual } from 'node:crypto';
 
 const SCRYPT = { N: 16_384, r: 8, p: 1, keyLen: 32 } as const;
 
@@ -33,11 +33,6 @@ export function verifyPin(pin: string, stored: string): boolean {
     maxmem: 256 * 1024 * 1024,
   });
   return timingSafeEqual(actual, expected);
-}
-
-/** SHA-256 of a technician card token (hex): what the configuration lists, never the token itself. */
-export function hashCardToken(token: string): string {
-  return createHash('sha256').update(token, 'utf8').digest('hex');
 }
 
 // ── lockout ─────────────────────────────────────────────────────────────────

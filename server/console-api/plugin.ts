@@ -20,6 +20,8 @@ import { hashPassword, passwordProblem } from '../auth/password';
 import { csrfMatches, csrfTokenFor, login, logout, sessionUser } from '../auth/sessions';
 import type { ConsoleUser, SessionPolicy } from '../auth/sessions';
 import { acknowledgeAlert, listAlerts } from '../db/alerts';
+import type { LoadedHubKeys } from '../db/keys';
+import { issueTechnicianCard, listTechnicianCards, revokeTechnicianCard } from '../fleet/cards';
 import type { HubDb } from '../db/open';
 import type { ConsoleRole } from '../db/schema';
 import { insertUser, listUsers, LoginSchema, RoleSchema } from '../db/users';
@@ -63,6 +65,8 @@ export type ConsoleOptions = {
   secureCookies: boolean | 'auto';
   /** The built console (dist/console); a hint page when it is missing. */
   staticDir: string;
+  /** The hub's keys: technician cards are signed with its signing key. */
+  keys: LoadedHubKeys;
 };
 
 class ConsoleRefusal extends Error {
@@ -85,6 +89,16 @@ function refuse(reply: FastifyReply, code: ConsoleErrorCode, message: string): F
 const LoginBody = z.strictObject({ login: z.string().min(1).max(200), password: z.string().min(1).max(1024) });
 const CreateUserBody = z.strictObject({ login: LoginSchema, role: RoleSchema, password: z.string().max(1024) });
 const IdParams = z.strictObject({ id: z.string().min(1).max(64) });
+const IssueCardBody = z.strictObject({
+  login: LoginSchema,
+  /** Days the card stays valid (default a year). */
+  days: z
+    .number()
+    .int()
+    .min(1)
+    .max(5 * 365)
+    .optional(),
+});
 const DetailQuery = z.object({ hours: z.coerce.number().int().min(1).max(168).default(24) });
 
 function parse<T>(schema: z.ZodType<T>, value: unknown): T {
@@ -259,6 +273,37 @@ export function consolePlugin(options: ConsoleOptions) {
       const { id } = parse(IdParams, request.params);
       await hubDb.write((db) => acknowledgeAlert(db, id, user.id, now()));
       return { ok: true };
+    });
+
+    // ---- technician cards (admin) ----------------------------------------
+
+    app.get('/api/cards', async (request) => {
+      await authorize(request, USER_ADMIN_ROLES, false);
+      return { cards: await listTechnicianCards(hubDb.db) };
+    });
+
+    app.post('/api/cards', async (request, reply) => {
+      const { user } = await authorize(request, USER_ADMIN_ROLES, true);
+      const body = parse(IssueCardBody, request.body);
+      const card = await issueTechnicianCard(
+        hubDb,
+        options.keys,
+        {
+          login: body.login,
+          actor: `console:${user.id}`,
+          ...(body.days === undefined ? {} : { validityMs: body.days * 86_400_000 }),
+        },
+        now(),
+      );
+      // The token is in this answer only (no-store): the hub keeps the card's row, not the token.
+      return reply.code(201).send({ card });
+    });
+
+    app.post('/api/cards/:id/revoke', async (request) => {
+      const { user } = await authorize(request, USER_ADMIN_ROLES, true);
+      const { id } = parse(IdParams, request.params);
+      const card = await hubDb.write((db) => revokeTechnicianCard(db, id, `console:${user.id}`, now()));
+      return { card };
     });
 
     // ---- users (admin) --------------------------------------------------

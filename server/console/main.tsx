@@ -14,11 +14,13 @@ import { I18nContext, useI18n as useI18nValue } from './context';
 import { LANGUAGES, translator } from './i18n';
 import type { Language } from './i18n';
 import { backofficeTranslator } from './backoffice-i18n';
+import { CardsPage } from './pages/CardsPage';
 import { FleetPage } from './pages/FleetPage';
 import { InboxPage } from './pages/InboxPage';
 import { KioskPage } from './pages/KioskPage';
 import { LoginPage } from './pages/LoginPage';
 import { RequestPage } from './pages/RequestPage';
+import { AuditPage } from './pages/AuditPage';
 
 const LANGUAGE_KEY = 'sportello-console-language';
 
@@ -33,15 +35,20 @@ type Route =
   | { page: 'fleet' }
   | { page: 'kiosk'; id: string }
   | { page: 'inbox' }
-  | { page: 'request'; id: string };
+  | { page: 'request'; id: string }
+  | { page: 'audit'; request?: string }
+  | { page: 'cards' };
 
 function parseRoute(hash: string): Route {
   const kiosk = /^#\/kiosk\/([^/]+)$/.exec(hash);
   if (kiosk?.[1]) return { page: 'kiosk', id: decodeURIComponent(kiosk[1]) };
   const request = /^#\/request\/([^/]+)$/.exec(hash);
   if (request?.[1]) return { page: 'request', id: decodeURIComponent(request[1]) };
+  const audit = /^#\/audit(?:\?request=([^&]+))?$/.exec(hash);
+  if (audit) return audit[1] ? { page: 'audit', request: decodeURIComponent(audit[1]) } : { page: 'audit' };
   if (hash === '#/inbox') return { page: 'inbox' };
   if (hash === '#/fleet') return { page: 'fleet' };
+  if (hash === '#/cards') return { page: 'cards' };
   return { page: 'home' };
 }
 
@@ -150,6 +157,22 @@ function App() {
                 {t('navFleet')}
               </a>
             )}
+            {session.user.role === 'admin' && (
+              <a
+                href="#/audit"
+                aria-current={resolveRoute(route, session.user.role).page === 'audit' ? 'page' : undefined}
+              >
+                {bt('navAudit')}
+              </a>
+            )}
+            {session.user.role === 'admin' && (
+              <a
+                href="#/cards"
+                aria-current={resolveRoute(route, session.user.role).page === 'cards' ? 'page' : undefined}
+              >
+                {t('navCards')}
+              </a>
+            )}
           </nav>
         )}
       </header>
@@ -177,7 +200,23 @@ function Page({
 }) {
   const { t, language } = useI18nValue();
   const fleet = route.page === 'fleet' || route.page === 'kiosk';
-  if (fleet ? role === 'clerk' : role === 'technician') {
+  if (route.page === 'audit' && role !== 'admin') {
+    return (
+      <section aria-labelledby="forbidden-title">
+        <h1 id="forbidden-title">{t('forbiddenTitle')}</h1>
+        <p>{backofficeTranslator(language)('forbiddenAudit', { role: t(`role_${role}`) })}</p>
+      </section>
+    );
+  }
+  if (route.page === 'cards' && role !== 'admin') {
+    return (
+      <section aria-labelledby="forbidden-title">
+        <h1 id="forbidden-title">{t('forbiddenTitle')}</h1>
+        <p>{t('forbiddenCards', { role: t(`role_${role}`) })}</p>
+      </section>
+    );
+  }
+  if (route.page !== 'cards' && (fleet ? role === 'clerk' : role === 'technician')) {
     return (
       <section aria-labelledby="forbidden-title">
         <h1 id="forbidden-title">{t('forbiddenTitle')}</h1>
@@ -197,7 +236,11 @@ function Page({
     case 'inbox':
       return <InboxPage onSessionLost={onSessionLost} />;
     case 'request':
-      return <RequestPage id={route.id} onSessionLost={onSessionLost} />;
+      return <RequestPage id={route.id} onSessionLost={onSessionLost} auditLink={role === 'admin'} />;
+    case 'audit':
+      return <AuditPage key={route.request ?? ''} request={route.request} onSessionLost={onSessionLost} />;
+    case 'cards':
+      return <CardsPage onSessionLost={onSessionLost} />;
   }
 }
 

@@ -356,6 +356,54 @@ function migrations(dialect: HubDialect): Record<string, Migration> {
           .execute();
       },
     },
+    '0004_technician_cards_audit': {
+      // eslint-disable-next-line @typescript-eslint/no-explicit-any
+      async up(db: Kysely<any>) {
+        // Cards issued to technicians: the token is signed and handed over once, never stored.
+        await strict(
+          db.schema
+            .createTable('technician_cards')
+            .addColumn('id', t.text, (c) => c.primaryKey())
+            .addColumn('user_id', t.text, (c) => c.notNull().references('console_users.id'))
+            .addColumn('comune_istat', t.text, (c) => c.notNull().references('comuni.istat'))
+            .addColumn('issued_at', t.int, (c) => c.notNull())
+            .addColumn('expires_at', t.int, (c) => c.notNull())
+            .addColumn('issued_by', t.text, (c) => c.notNull())
+            .addColumn('revoked_at', t.int)
+            .addColumn('revoked_by', t.text),
+        ).execute();
+        await db.schema
+          .createIndex('technician_cards_revoked')
+          .on('technician_cards')
+          .columns(['comune_istat', 'revoked_at'])
+          .execute();
+
+        // Kiosks' technician audit logs, one row per kiosk row id (a resend is stored once).
+        await strict(
+          db.schema
+            .createTable('kiosk_audit')
+            .addColumn('kiosk_id', t.text, (c) => c.notNull().references('kiosks.id'))
+            .addColumn('kiosk_row_id', t.int, (c) => c.notNull())
+            .addColumn('at', t.int, (c) => c.notNull())
+            .addColumn('actor', t.text, (c) => c.notNull())
+            .addColumn('action', t.text, (c) => c.notNull())
+            .addColumn('detail', t.text)
+            .addColumn('received_at', t.int, (c) => c.notNull())
+            .addPrimaryKeyConstraint('kiosk_audit_pk', ['kiosk_id', 'kiosk_row_id']),
+        ).execute();
+        await db.schema.createIndex('kiosk_audit_at').on('kiosk_audit').columns(['kiosk_id', 'at']).execute();
+      },
+    },
+    '0005_inbox_audit_paging': {
+      // The inbox pages by (received_at, id) and the audit view by (at, id), newest first, or by request.
+      // eslint-disable-next-line @typescript-eslint/no-explicit-any
+      async up(db: Kysely<any>) {
+        await db.schema.createIndex('requests_received').on('requests').columns(['received_at', 'id']).execute();
+        await db.schema.createIndex('audit_log_at').on('audit_log').columns(['at', 'id']).execute();
+        await db.schema.createIndex('audit_log_subject').on('audit_log').columns(['subject', 'at']).execute();
+        await db.schema.createIndex('audit_log_actor').on('audit_log').columns(['actor', 'at']).execute();
+      },
+    },
   };
 }
 

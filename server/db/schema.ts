@@ -243,6 +243,39 @@ export type HubDatabase = {
   verification_records: VerificationRecordTable;
   request_offices: RequestOfficeTable;
   mail_outbox: MailOutboxTable;
+  technician_cards: TechnicianCardTable;
+  kiosk_audit: KioskAuditTable;
+};
+
+// ---- technician cards and kiosk audit (migration 0004) ----------------------
+
+/** A technician card the hub issued (the signed token itself is never stored). */
+export type TechnicianCardTable = {
+  /** UUIDv7, the card id inside the token. */
+  id: string;
+  /** The console user (technician or admin) it was issued to. */
+  user_id: string;
+  comune_istat: string;
+  issued_at: number;
+  expires_at: number;
+  /** Who issued it: `console:<user id>` or `cli`. */
+  issued_by: string;
+  revoked_at: number | null;
+  revoked_by: string | null;
+};
+
+/** One row of a kiosk's technician audit log, as the kiosk sent it (ids, actions, codes). */
+export type KioskAuditTable = {
+  kiosk_id: string;
+  /** The kiosk's own row id: (kiosk_id, kiosk_row_id) is stored once. */
+  kiosk_row_id: number;
+  at: number;
+  /** 'pin', 'card', or 'card:<card id>'. */
+  actor: string;
+  action: string;
+  /** Codes and counts (JSON text). */
+  detail: string | null;
+  received_at: number;
 };
 
 // ---- back office (migration 0003) -------------------------------------------

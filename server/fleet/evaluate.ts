@@ -55,6 +55,8 @@ export type KioskHealth = {
   version: string | null;
   uptimeS: number | null;
   lastError: string | null;
+  /** Out of service as the last heartbeat said: a reason code and a technician's note; null in service or unknown. */
+  outOfService: { reason: string; message: string | null } | null;
 };
 
 export function paperState(heartbeat: HeartbeatRequest): PaperState {
@@ -84,6 +86,7 @@ export function kioskHealth(input: KioskHealthInput, now: number, thresholds: Fl
       version: null,
       uptimeS: null,
       lastError: null,
+      outOfService: null,
     };
   }
   return {
@@ -100,6 +103,7 @@ export function kioskHealth(input: KioskHealthInput, now: number, thresholds: Fl
     version: heartbeat.versions.app,
     uptimeS: heartbeat.uptimeS,
     lastError: heartbeat.lastError ?? null,
+    outOfService: heartbeat.outOfService ?? null,
   };
 }
 

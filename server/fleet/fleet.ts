@@ -14,6 +14,8 @@ import { fleetKiosks, insertSample, pruneSamples, samplesSince } from '../db/fle
 import type { FleetKioskRow, Sample } from '../db/fleet';
 import type { HubDb } from '../db/open';
 import type { HubDatabase } from '../db/schema';
+import { recentKioskAudit } from '../db/kiosk-audit';
+import type { KioskAuditEntry } from '../db/kiosk-audit';
 import { alertCauses, kioskHealth, paperState, planAlerts } from './evaluate';
 import type { FleetThresholds, KioskHealth, KioskHealthInput } from './evaluate';
 
@@ -123,7 +125,13 @@ function toFleetKiosk(row: FleetKioskRow, openAlerts: number, now: number, thres
   };
 }
 
-export type KioskDetail = { kiosk: FleetKiosk; samples: Sample[]; alerts: StoredAlert[] };
+export type KioskDetail = {
+  kiosk: FleetKiosk;
+  samples: Sample[];
+  alerts: StoredAlert[];
+  /** The kiosk's latest technician actions (its audit log as sent), newest first. */
+  technicianActions: KioskAuditEntry[];
+};
 
 /** One kiosk with its samples over the last `windowMs` and its recent alerts; null when unknown or revoked. */
 export async function kioskDetail(
@@ -138,5 +146,6 @@ export async function kioskDetail(
   const alerts = await listAlerts(db, { kioskId, clearedSince: now - windowMs, limit: 100 });
   const samples = await samplesSince(db, kioskId, now - windowMs, 2000);
   const open = alerts.filter((a) => a.clearedAt === null).length;
-  return { kiosk: toFleetKiosk(row, open, now, thresholds), samples, alerts };
+  const technicianActions = await recentKioskAudit(db, kioskId, 50);
+  return { kiosk: toFleetKiosk(row, open, now, thresholds), samples, alerts, technicianActions };
 }

@@ -57,11 +57,29 @@ export function kioskMachine(api: KioskApi) {
 
 export function App({ api }: { api: KioskApi }) {
   const machine = useMemo(() => kioskMachine(api), [api]);
-  const [state, send] = useMachine(machine);
+  const [state, send, sessionRef] = useMachine(machine);
   const i18n = useMemo(() => createI18n(), []);
   const { locale, kiosk } = state.context;
 
   useEffect(() => api.on('kiosk.status', (status) => send({ type: 'kiosk.statusChanged', status })), [api, send]);
+
+  // A technician card opens technician mode at attract, home or out of service (or on the PIN pad);
+  // in the middle of a resident's service the session the runtime opened for it is ended at once.
+  useEffect(
+    () =>
+      api.on('technician.card', (card) => {
+        const snapshot = sessionRef.getSnapshot();
+        const technician = snapshot.children.technician as ActorRefFrom<TechnicianMachine> | undefined;
+        const free =
+          snapshot.matches('attract') ||
+          snapshot.matches('outOfService') ||
+          (snapshot.matches('technician') && technician?.getSnapshot().matches('pin') === true) ||
+          snapshot.matches({ active: { screen: 'home' } });
+        if (free) send({ type: 'technician.card', card });
+        else if (card.ok) void api.call('technician.logout', { token: card.token });
+      }),
+    [api, send, sessionRef],
+  );
 
   // The printer's state decides what the tiles promise ("no receipt: the code will be shown").
   useEffect(() => {

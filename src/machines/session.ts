@@ -12,7 +12,7 @@ import { statusMachine } from './status';
 import { technicianMachine } from './technician';
 import { pickupMachine } from './pickup';
 import type { FlowInput, FlowOutput, PrinterState } from './flow';
-import type { KioskDescription, KioskStatus, Locale } from '../../kiosk-shell/api/contract';
+import type { KioskDescription, KioskStatus, Locale, TechnicianCardEvent } from '../../kiosk-shell/api/contract';
 
 export type ServiceId = 'info' | 'certificate' | 'report' | 'status' | 'pickup';
 export type SessionEndReason = 'idle' | 'home' | 'done';
@@ -33,6 +33,8 @@ export type SessionContext = {
    * because speech stays on while the headphones are in.
    */
   timeFactor: number;
+  /** The runtime's verdict on a technician card scanned at attract or home, until technician mode takes it. */
+  card: TechnicianCardEvent | null;
 };
 
 export type SessionEvent =
@@ -47,6 +49,8 @@ export type SessionEvent =
   | { type: 'kiosk.statusChanged'; status: KioskStatus }
   /** The hidden technician gesture was made on the attract or out-of-service screen. */
   | { type: 'technician.requested' }
+  /** A technician card was scanned and checked by the runtime (the `technician.card` event). */
+  | { type: 'technician.card'; card: TechnicianCardEvent }
   | { type: 'printer.changed'; printer: PrinterState }
   | { type: 'access.timeFactorChanged'; factor: number };
 
@@ -113,6 +117,7 @@ export const sessionMachine = setup({
   guards: {
     isInService: ({ context }) => context.kiosk?.status.inService === true,
     isStatusInService: ({ event }) => event.type === 'kiosk.statusChanged' && event.status.inService,
+    hasCard: ({ context }) => context.card !== null,
     isCountdownOver: ({ context }) => context.secondsLeft <= 1,
     isFlowFinished: ({ event }) => (event as unknown as DoneActorEvent<FlowOutput>).output?.next === 'end',
     isServiceSelected: ({ event }, service: ServiceId) =>
@@ -143,6 +148,16 @@ export const sessionMachine = setup({
     countDown: assign({ secondsLeft: ({ context }) => context.secondsLeft - 1 }),
     countExtension: assign({ extensions: ({ context }) => context.extensions + 1 }),
     markEndReason: assign({ endReason: (_, reason: SessionEndReason) => reason }),
+    assignCard: assign({ card: ({ event }) => (event.type === 'technician.card' ? event.card : null) }),
+    forgetCard: assign({ card: null }),
+    forwardPendingCard: sendTo('technician', ({ context }) =>
+      context.card ? { type: 'card.read' as const, card: context.card } : { type: 'user.acted' as const },
+    ),
+    forwardCard: sendTo('technician', ({ event }) =>
+      event.type === 'technician.card'
+        ? { type: 'card.read' as const, card: event.card }
+        : { type: 'user.acted' as const },
+    ),
     /** Forgets everything about the resident: language, counters, whatever a service kept. */
     wipeSession: assign({
       locale: ({ context }) => context.kiosk?.defaultLocale ?? 'it',
@@ -161,6 +176,7 @@ export const sessionMachine = setup({
     endReason: 'home',
     printer: null,
     timeFactor: 1,
+    card: null,
   },
   initial: 'booting',
   on: {
@@ -187,12 +203,19 @@ export const sessionMachine = setup({
       after: { BOOT_RETRY: 'booting' },
     },
     outOfService: {
-      on: { 'technician.requested': 'technician' },
+      on: {
+        'technician.requested': 'technician',
+        'technician.card': { target: 'technician', actions: 'assignCard' },
+      },
     },
     // Technician mode has its own PIN and idle timeouts; the resident idle watch does not apply.
     technician: {
       invoke: { id: 'technician', src: 'technicianFlow', onDone: 'deciding', onError: 'deciding' },
+      // Entered by a card: the verdict goes to the technician flow (sent after it started), then is forgotten.
+      entry: 'forwardPendingCard',
+      exit: 'forgetCard',
       on: {
+        'technician.card': { actions: 'forwardCard' },
         // The status is kept for when the technician leaves; the screens stay where they are.
         'kiosk.statusChanged': { actions: 'assignStatus' },
         'user.acted': { actions: sendTo('technician', { type: 'user.acted' as const }) },
@@ -201,6 +224,7 @@ export const sessionMachine = setup({
     attract: {
       on: {
         'technician.requested': 'technician',
+        'technician.card': { target: 'technician', actions: 'assignCard' },
         'screen.touched': 'active',
         'language.selected': { target: 'active', actions: 'assignLocale' },
       },
@@ -216,6 +240,11 @@ export const sessionMachine = setup({
           states: {
             home: {
               on: {
+                // A technician card at home (no service started yet) ends the resident's session.
+                'technician.card': {
+                  target: '#session.ending',
+                  actions: ['assignCard', { type: 'markEndReason', params: 'home' }],
+                },
                 'service.selected': [
                   { guard: { type: 'isServiceSelected', params: 'certificate' }, target: 'certificate' },
                   { guard: { type: 'isServiceSelected', params: 'report' }, target: 'report' },
@@ -270,9 +299,10 @@ export const sessionMachine = setup({
       invoke: {
         src: 'reportSessionEnd',
         input: ({ context }) => ({ reason: context.endReason }),
-        // The count is best-effort; the wipe is not: both ways lead to a clean attract screen.
-        onDone: 'deciding',
-        onError: 'deciding',
+        // The count is best-effort; the wipe is not: both ways lead to a clean attract screen
+        // (or to technician mode, when a technician card ended the session at home).
+        onDone: [{ guard: 'hasCard', target: 'technician' }, { target: 'deciding' }],
+        onError: [{ guard: 'hasCard', target: 'technician' }, { target: 'deciding' }],
       },
     },
   },

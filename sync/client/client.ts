@@ -33,6 +33,11 @@
  *   documents for pickup included (sync/store/pickup-documents).
  * - Collections of pickup documents are reported (POST /v1/collect) after the
  *   pushes, in batches, until none is left; a failure holds like a push's.
+ * - The technician audit log goes next (POST /v1/audit): rows not yet marked
+ *   pushed, oldest first, in batches; a row is marked pushed only for an id
+ *   the hub's answer names, so a lost answer resends it and the hub keeps it once.
+ * - Each pull replaces the list of revoked technician cards (`revokedCards`)
+ *   the kiosk checks scanned cards against.
  *
  * Logs carry ids, codes and counts; never sealed bytes or anything typed.
  */
@@ -56,6 +61,10 @@ import { PushItemSchema } from '../protocol/push';
 import type { PushItem, PushItemResult } from '../protocol/push';
 import type { CollectItemResult } from '../protocol/collect';
 import { cacheVersions, putCache } from '../store/hub-cache';
+import { markAuditPushed, unpushedAudit } from '../store/technician';
+import type { AuditEntry } from '../store/technician';
+import { AuditItemSchema } from '../protocol/audit';
+import type { AuditItem } from '../protocol/audit';
 import { StoreError } from '../store/migrations';
 import { markReported, putPickupDocuments, unreportedCollections } from '../store/pickup-documents';
 import type { NewPickupDocument } from '../store/pickup-documents';
@@ -226,7 +235,7 @@ export function createSyncClient(options: SyncClientOptions): SyncClient {
 
   // ---- calls --------------------------------------------------------------
 
-  async function call<E extends 'push' | 'pull' | 'heartbeat' | 'collect'>(
+  async function call<E extends 'push' | 'pull' | 'heartbeat' | 'collect' | 'audit'>(
     name: E,
     path: string,
     body?: string,
@@ -426,6 +435,54 @@ export function createSyncClient(options: SyncClientOptions): SyncClient {
     }
   }
 
+  // ---- technician audit log ------------------------------------------------
+
+  /**
+   * A row as the protocol takes it. The kiosk writes codes and counts, but a
+   * row the hub would refuse must not hold the log back forever: long texts
+   * are cut, odd keys dropped, an odd actor or action named as such.
+   */
+  function auditItem(row: AuditEntry): AuditItem {
+    const detail =
+      row.detail === null
+        ? null
+        : Object.fromEntries(
+            Object.entries(row.detail)
+              .filter(([key]) => /^[A-Za-z][A-Za-z0-9_]{0,31}$/.test(key))
+              .slice(0, 16)
+              .map(([key, value]) => [key, typeof value === 'string' ? value.slice(0, 200) : value]),
+          );
+    const item = { id: row.id, at: new Date(row.at).toISOString(), actor: row.actor, action: row.action, detail };
+    const checked = AuditItemSchema.safeParse(item);
+    if (checked.success) return checked.data;
+    log.warn({ event: 'audit.rowCoerced', id: row.id }, 'audit row outside the protocol: sent with codes only');
+    return {
+      ...item,
+      actor: /^[a-z][a-z0-9:._-]{0,79}$/.test(row.actor) ? row.actor : 'unknown',
+      action: /^[a-z][a-z0-9._-]{0,63}$/.test(row.action) ? row.action : 'unknown',
+      detail: null,
+    };
+  }
+
+  /** Sends every audit row the hub has not acknowledged yet, oldest first. */
+  async function auditAll(): Promise<void> {
+    for (;;) {
+      if (stopped) throw new SyncError('STOPPED', 'the sync client was stopped');
+      const rows = unpushedAudit(db, MAX_BATCH);
+      if (rows.length === 0) return;
+      const items = rows.map(auditItem);
+      const response = await call('audit', ENDPOINTS.audit.path, JSON.stringify({ items }));
+      const sent = new Set(items.map((i) => i.id));
+      const stored = response.stored.filter((id: number) => sent.has(id));
+      if (stored.length === 0) throw new SyncError('BAD_RESPONSE', 'audit answer acknowledges none of the rows sent');
+      markAuditPushed(db, stored, now());
+      log.debug({ event: 'audit.batch', count: items.length, stored: stored.length }, 'audit rows sent');
+      if (stored.length < items.length) {
+        throw new SyncError('BAD_RESPONSE', 'audit answer does not acknowledge every row sent');
+      }
+    }
+  }
+
   // ---- pull ---------------------------------------------------------------
 
   function alertsVersion(alerts: PullResponse['alerts']): string {
@@ -465,6 +522,16 @@ export function createSyncClient(options: SyncClientOptions): SyncClient {
         if (catalog !== undefined) putCache(db, name, catalog.version, catalog, at);
       }
       putCache(db, 'alerts', alertsVersion(page.alerts), page.alerts, at);
+      if (page.revokedCards !== undefined) {
+        const revoked = [...page.revokedCards].sort();
+        putCache(
+          db,
+          'revokedCards',
+          createHash('sha256').update(JSON.stringify(revoked)).digest('base64url').slice(0, 22),
+          revoked,
+          at,
+        );
+      }
       putPickupDocuments(db, pickupDocuments(page), at);
       recordPull(db, { cursor: page.cursor, at });
     }).immediate();
@@ -603,7 +670,7 @@ export function createSyncClient(options: SyncClientOptions): SyncClient {
     // its queue is growing; when the hub cannot be reached at all (or not
     // trusted), the cycle ends at the first failure.
     let first: unknown = null;
-    for (const step of [pushAll, collectAll, pullAll, heartbeatIfDue]) {
+    for (const step of [pushAll, collectAll, auditAll, pullAll, heartbeatIfDue]) {
       try {
         await step();
       } catch (error) {

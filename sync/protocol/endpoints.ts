@@ -6,6 +6,7 @@
  * an enrolled kiosk, `auth: 'enrolling-key'` with the key named in the body.
  * Every refusal answers `ErrorBodySchema` with the status of ERROR_HTTP_STATUS.
  */
+import { AuditRequestSchema, AuditResponseSchema } from './audit';
 import { CollectRequestSchema, CollectResponseSchema } from './collect';
 import { EnrollRequestSchema, EnrollResponseSchema } from './enroll';
 import { HeartbeatRequestSchema, HeartbeatResponseSchema } from './heartbeat';
@@ -47,6 +48,13 @@ export const ENDPOINTS = {
     auth: 'kiosk',
     body: CollectRequestSchema,
     response: CollectResponseSchema,
+  },
+  audit: {
+    method: 'POST',
+    path: '/v1/audit',
+    auth: 'kiosk',
+    body: AuditRequestSchema,
+    response: AuditResponseSchema,
   },
 } as const;
 export type EndpointName = keyof typeof ENDPOINTS;

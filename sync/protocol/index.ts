@@ -9,3 +9,5 @@ export * from './heartbeat';
 export * from './endpoints';
 export * from './content';
 export * from './collect';
+export * from './technician-card';
+export * from './audit';

@@ -12,11 +12,14 @@
  *   each complete; the kiosk replaces its cached copy wholesale.
  * - `alerts`: every alert currently valid for this kiosk's frazione, always
  *   complete; the kiosk replaces its list (an alert missing is withdrawn).
+ * - `revokedCards`: the ids of every technician card of this kiosk's comune
+ *   revoked and not yet expired, always complete; the kiosk replaces its list.
  */
 import { z } from 'zod';
 import { CatalogVersionSchema, CodeSchema, LocalizedTextSchema, TimestampSchema, UuidV7Schema } from './common';
 import { MAX_CURSOR_CHARS, MAX_PICKUP_ENVELOPE_CHARS } from './limits';
 import { SubmissionKindSchema } from './push';
+import { CardIdSchema } from './technician-card';
 
 export const CursorSchema = z
   .string()
@@ -217,5 +220,7 @@ export const PullResponseSchema = z.object({
   alerts: z.array(AlertSchema),
   /** Documents issued for pickup at this kiosk since the cursor (absent from hubs before pickup existed). */
   documents: z.array(PickupDocumentSchema).optional(),
+  /** Technician cards revoked and not yet expired (absent from hubs before cards existed). */
+  revokedCards: z.array(CardIdSchema).max(10_000).optional(),
 });
 export type PullResponse = z.infer<typeof PullResponseSchema>;

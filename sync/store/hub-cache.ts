@@ -5,11 +5,11 @@ import { millis, prepared, write } from './tx';
 /**
  * What the hub publishes and the kiosk keeps for when the link is down: the
  * service catalog (with the ANPR certificate types), the comune's stradario,
- * office information and alerts. Each is one JSON document with the hub's
+ * office information, alerts and the ids of revoked technician cards. Each is one JSON document with the hub's
  * opaque version; the body is validated by whoever reads it (the protocol's
  * schemas), the store only keeps it whole.
  */
-export type CacheName = 'catalog' | 'stradario' | 'offices' | 'alerts';
+export type CacheName = 'catalog' | 'stradario' | 'offices' | 'alerts' | 'revokedCards';
 
 export type CacheEntry = { name: CacheName; version: string; body: unknown; updatedAt: Date };
 

@@ -46,6 +46,7 @@ describe('fleet dashboard', () => {
     hub = await startHub({ dataDir: dir, now });
     await hub.users.create({ login: 'tecnico', role: 'technician', password: PASSWORD });
     await hub.users.create({ login: 'sportellista', role: 'clerk', password: PASSWORD });
+    await hub.users.create({ login: 'ada', role: 'admin', password: PASSWORD });
     browser = await launchBrowser();
   });
   afterAll(async () => {
@@ -155,6 +156,61 @@ describe('fleet dashboard', () => {
     await page.getByRole('button', { name: 'Switch to English' }).click();
     await page.getByRole('heading', { name: 'Kiosk of Marciano' }).waitFor();
     await expectNoAxeViolations(page, 'kiosk page, English');
+  });
+
+  it('shows an out-of-service kiosk and its cause, and issues a technician card as a printable QR', async () => {
+    const { kiosk, label } = await enrolled('molino-del-piano');
+    await kiosk.heartbeat(healthy({ outOfService: { reason: 'TECHNICIAN', message: 'Cambio carta' } }));
+    const at = new Date(now()).toISOString();
+    const audit = await kiosk.call('POST', '/v1/audit', {
+      items: [
+        { id: 1, at, actor: 'card:019ac6f0-0000-7000-8000-0000000000c1', action: 'login', detail: null },
+        {
+          id: 2,
+          at,
+          actor: 'card:019ac6f0-0000-7000-8000-0000000000c1',
+          action: 'service.out',
+          detail: { withMessage: true },
+        },
+      ],
+    });
+    expect(audit).toMatchObject({ status: 200, json: { stored: [1, 2] }, signedByHub: true });
+    await signIn('ada');
+    await page.getByRole('heading', { name: 'Flotta dei chioschi' }).waitFor();
+    await expect
+      .poll(() => kioskRow(label).textContent())
+      .toContain('Fuori servizio: messo fuori servizio da un tecnico');
+    await expect.poll(() => kioskRow(label).textContent()).toContain('Nota del tecnico: Cambio carta');
+    await expectNoAxeViolations(page, 'fleet, a kiosk out of service');
+    // Its own page lists what the technicians did there, as the kiosk's audit log reported it.
+    await kioskRow(label).getByRole('link').click();
+    const actions = page.getByRole('region', { name: 'Azioni recenti dei tecnici' });
+    await actions
+      .getByRole('row')
+      .filter({ hasText: 'tessera 0000000000c1' })
+      .filter({ hasText: 'service.out' })
+      .waitFor();
+    await expectNoAxeViolations(page, 'kiosk page, technician actions');
+
+    await page.getByRole('link', { name: 'Tessere tecnici' }).click();
+    await page.getByRole('heading', { name: 'Tessere dei tecnici', level: 1 }).waitFor();
+    await page.getByText('Nessuna tessera rilasciata.').waitFor();
+    await page.getByLabel('Nome utente del tecnico').fill('tecnico');
+    await page.getByRole('button', { name: 'Rilascia la tessera' }).click();
+    await page.getByRole('heading', { name: 'Tessera rilasciata' }).waitFor();
+    const qr = page.getByRole('img', { name: /^Codice QR della tessera di tecnico, valida fino al / });
+    await qr.waitFor();
+    expect(await qr.evaluate((img) => (img as HTMLImageElement).naturalWidth)).toBeGreaterThan(0);
+    await page.getByRole('row').filter({ hasText: 'tecnico' }).filter({ hasText: 'Valida' }).waitFor();
+    await expectNoAxeViolations(page, 'technician cards, one issued');
+    await screenshot(page, 'console-cards');
+
+    await page.getByRole('button', { name: 'Revoca la tessera di tecnico' }).click();
+    await page.getByRole('row').filter({ hasText: 'tecnico' }).filter({ hasText: 'Revocata il' }).waitFor();
+    // Back on the kiosk's own page, in service again: the cause is gone.
+    await kiosk.heartbeat(healthy({ outOfService: null }));
+    await page.getByRole('link', { name: 'Flotta' }).click();
+    await expect.poll(() => kioskRow(label).textContent()).toContain('In servizio');
   });
 
   it('keeps a clerk out of the fleet dashboard', async () => {

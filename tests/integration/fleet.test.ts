@@ -5,7 +5,7 @@
  */
 import Database from 'better-sqlite3';
 import { Kysely, SqliteDialect } from 'kysely';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -22,6 +22,7 @@ import { startHub } from '../../server/hub';
 import type { RunningHub } from '../../server/hub';
 import { TestKiosk, sampleHeartbeat } from '../../server/testing/kiosk';
 import { createTestSchema } from '../../server/testing/postgres';
+import { verifyTechnicianCard } from '../../sync/crypto/technician-card';
 import type { TestSchema } from '../../server/testing/postgres';
 
 const DATABASE_URL = process.env.DATABASE_URL;
@@ -84,9 +85,9 @@ describe.each(BACKENDS)('console and fleet on %s', (backend) => {
   });
 
   async function signedIn(login: string): Promise<TestConsole> {
-    const console = new TestConsole(hub.url);
-    expect((await console.login(login, PASSWORD)).status).toBe(200);
-    return console;
+    const consoleClient = new TestConsole(hub.url);
+    expect((await consoleClient.login(login, PASSWORD)).status).toBe(200);
+    return consoleClient;
   }
 
   async function enrolled(frazione = 'colombiera'): Promise<TestKiosk> {
@@ -95,8 +96,8 @@ describe.each(BACKENDS)('console and fleet on %s', (backend) => {
     return kiosk;
   }
 
-  async function fleet(console: TestConsole): Promise<Fleet> {
-    const result = await console.call('GET', '/console/api/fleet');
+  async function fleet(consoleClient: TestConsole): Promise<Fleet> {
+    const result = await consoleClient.call('GET', '/console/api/fleet');
     expect(result.status).toBe(200);
     return result.json as Fleet;
   }
@@ -124,8 +125,8 @@ describe.each(BACKENDS)('console and fleet on %s', (backend) => {
     });
 
     it('signs in with a session cookie that is HttpOnly, SameSite=Strict, Path=/ (Secure only over https)', async () => {
-      const console = new TestConsole(hub.url);
-      const result = await console.login('Tecnico', PASSWORD);
+      const consoleClient = new TestConsole(hub.url);
+      const result = await consoleClient.login('Tecnico', PASSWORD);
       expect(result).toMatchObject({ status: 200, json: { user: { login: 'tecnico', role: 'technician' } } });
       const cookie = result.headers.get('set-cookie')!;
       expect(cookie).toMatch(/^sportello_console=[A-Za-z0-9_-]{43};/);
@@ -133,28 +134,28 @@ describe.each(BACKENDS)('console and fleet on %s', (backend) => {
       expect(cookie).toMatch(/SameSite=Strict/);
       expect(cookie).toMatch(/Path=\//);
       expect(cookie).not.toMatch(/Secure/);
-      const session = await console.call('GET', '/console/api/session');
+      const session = await consoleClient.call('GET', '/console/api/session');
       expect(session).toMatchObject({
         status: 200,
-        json: { user: { login: 'tecnico' }, csrfToken: console.csrfToken },
+        json: { user: { login: 'tecnico' }, csrfToken: consoleClient.csrfToken },
       });
     });
 
     it('refuses a wrong password and an unknown login alike', async () => {
-      const console = new TestConsole(hub.url);
+      const consoleClient = new TestConsole(hub.url);
       for (const [login, password] of [
         ['tecnico', 'wrong password!'],
         ['nobody', PASSWORD],
       ]) {
-        const result = await console.login(login!, password!);
+        const result = await consoleClient.login(login!, password!);
         expect(result).toMatchObject({ status: 401, json: { error: { code: 'LOGIN_FAILED' } } });
         expect(result.headers.get('set-cookie')).toBeNull();
       }
     });
 
     it('stores neither passwords nor session tokens in the clear', async () => {
-      const console = await signedIn('tecnico');
-      const token = console.cookie!.split('=')[1]!;
+      const consoleClient = await signedIn('tecnico');
+      const token = consoleClient.cookie!.split('=')[1]!;
       const probe = await startHubReader();
       const users = await probe.db.selectFrom('console_users').select(['login', 'password_hash']).execute();
       for (const user of users) {
@@ -170,19 +171,20 @@ describe.each(BACKENDS)('console and fleet on %s', (backend) => {
 
     it('locks an account after five wrong passwords in a row, and unlocks it after the lock time', async () => {
       await hub.users.create({ login: 'locked-out', role: 'technician', password: PASSWORD });
-      const console = new TestConsole(hub.url);
-      for (let i = 0; i < 5; i += 1) expect((await console.login('locked-out', 'not the password')).status).toBe(401);
-      expect((await console.login('locked-out', PASSWORD)).status).toBe(401);
+      const consoleClient = new TestConsole(hub.url);
+      for (let i = 0; i < 5; i += 1)
+        expect((await consoleClient.login('locked-out', 'not the password')).status).toBe(401);
+      expect((await consoleClient.login('locked-out', PASSWORD)).status).toBe(401);
       advance(16 * MINUTE);
-      expect((await console.login('locked-out', PASSWORD)).status).toBe(200);
+      expect((await consoleClient.login('locked-out', PASSWORD)).status).toBe(200);
     });
 
     it('throttles repeated attempts on one login name with 429 and retry-after', async () => {
-      const console = new TestConsole(hub.url);
+      const consoleClient = new TestConsole(hub.url);
       const statuses: number[] = [];
-      for (let i = 0; i < 9; i += 1) statuses.push((await console.login('guessed-name', `guess ${i}`)).status);
+      for (let i = 0; i < 9; i += 1) statuses.push((await consoleClient.login('guessed-name', `guess ${i}`)).status);
       expect(statuses.slice(0, 8).every((s) => s === 401)).toBe(true);
-      const last = await console.login('guessed-name', 'guess 9');
+      const last = await consoleClient.login('guessed-name', 'guess 9');
       expect(last).toMatchObject({ status: 429, json: { error: { code: 'LOGIN_THROTTLED' } } });
       expect(Number(last.headers.get('retry-after'))).toBeGreaterThan(0);
       advance(16 * MINUTE);
@@ -203,20 +205,20 @@ describe.each(BACKENDS)('console and fleet on %s', (backend) => {
     });
 
     it('logs out by deleting the session: the old cookie no longer works', async () => {
-      const console = await signedIn('tecnico');
-      const cookie = console.cookie;
-      expect((await console.call('POST', '/console/api/logout')).status).toBe(200);
-      const again = await console.call('GET', '/console/api/session', { cookie });
+      const consoleClient = await signedIn('tecnico');
+      const cookie = consoleClient.cookie;
+      expect((await consoleClient.call('POST', '/console/api/logout')).status).toBe(200);
+      const again = await consoleClient.call('GET', '/console/api/session', { cookie });
       expect(again).toMatchObject({ status: 401, json: { error: { code: 'UNAUTHENTICATED' } } });
     });
 
     it('serves a session on a second hub process on the same database', async () => {
       const other = await startHub({ dataDir: dir, databaseUrl: schema?.url, now, seed: 'none' });
       try {
-        const console = await signedIn('tecnico');
-        const there = await console.call('GET', '/console/api/session', { cookie: console.cookie });
+        const consoleClient = await signedIn('tecnico');
+        const there = await consoleClient.call('GET', '/console/api/session', { cookie: consoleClient.cookie });
         const client = new TestConsole(other.url);
-        client.cookie = console.cookie;
+        client.cookie = consoleClient.cookie;
         expect((await client.call('GET', '/console/api/session')).status).toBe(200);
         expect(there.status).toBe(200);
       } finally {
@@ -278,6 +280,36 @@ describe.each(BACKENDS)('console and fleet on %s', (backend) => {
       expect((await admin.call('GET', '/console/api/session')).status).toBe(200);
       expect((await admin.call('POST', '/console/api/users', { body })).status).toBe(201);
       expect((await hub.users.list()).find((u) => u.login === 'nuovo-tecnico')).toMatchObject({ role: 'technician' });
+    });
+
+    it('keeps technician cards to admins: clerk and technician 403, no session 401, forged CSRF 403', async () => {
+      const routes = [
+        ['GET', '/console/api/cards'],
+        ['POST', '/console/api/cards'],
+        ['POST', '/console/api/cards/x/revoke'],
+      ] as const;
+      for (const login of ['sportellista', 'tecnico']) {
+        const client = await signedIn(login);
+        for (const [method, path] of routes) {
+          const result = await client.call(method, path, { body: { login: 'tecnico' } });
+          expect({ login, path, status: result.status, json: result.json }).toMatchObject({
+            status: 403,
+            json: { error: { code: 'FORBIDDEN' } },
+          });
+        }
+      }
+      const anonymous = new TestConsole(hub.url);
+      for (const [method, path] of routes) expect((await anonymous.call(method, path)).status).toBe(401);
+      const admin = await signedIn('ada');
+      for (const csrf of [false, 'forged-token']) {
+        const result = await admin.call('POST', '/console/api/cards', { body: { login: 'tecnico' }, csrf });
+        expect(result).toMatchObject({ status: 403, json: { error: { code: 'CSRF_INVALID' } } });
+      }
+      expect((await admin.call('GET', '/console/api/cards')).json).toEqual({ cards: [] });
+      // Cards go to technicians and admins only, by their login.
+      expect((await admin.call('POST', '/console/api/cards', { body: { login: 'sportellista' } })).status).toBe(400);
+      expect((await admin.call('POST', '/console/api/cards', { body: { login: 'nessuno' } })).status).toBe(404);
+      expect((await admin.call('POST', '/console/api/cards/nope/revoke')).status).toBe(404);
     });
 
     it('takes only JSON bodies on the console API', async () => {
@@ -423,6 +455,20 @@ describe.each(BACKENDS)('console and fleet on %s', (backend) => {
       await kiosk.heartbeat(healthy());
     });
 
+    it("shows each kiosk's out-of-service state and cause, and when it is back in service", async () => {
+      const technician = await signedIn('tecnico');
+      const kiosk = await enrolled('molicciara');
+      const id = kiosk.enrollment!.kioskId;
+      await kiosk.heartbeat(healthy({ outOfService: { reason: 'TECHNICIAN', message: 'Cambio carta' } }));
+      const seen = async () =>
+        (await fleet(technician)).kiosks.find((k) => k.id === id) as unknown as { outOfService: unknown };
+      expect((await seen()).outOfService).toEqual({ reason: 'TECHNICIAN', message: 'Cambio carta' });
+      const detail = await technician.call('GET', `/console/api/fleet/kiosks/${id}?hours=6`);
+      expect(detail.json).toMatchObject({ kiosk: { outOfService: { reason: 'TECHNICIAN' } }, technicianActions: [] });
+      await kiosk.heartbeat(healthy({ outOfService: null }));
+      expect((await seen()).outOfService).toBeNull();
+    });
+
     it('gives a page per kiosk with samples for the charts, and no personal data anywhere', async () => {
       const technician = await signedIn('tecnico');
       const kiosk = await enrolled('palvotrisia');
@@ -505,6 +551,53 @@ describe.each(BACKENDS)('console and fleet on %s', (backend) => {
     });
   });
 
+  describe('technician cards from the CLI', () => {
+    async function cli(argv: string[]) {
+      let out = '';
+      let err = '';
+      const code = await runCli(argv, {
+        env: { SPORTELLO_HUB_DATA_DIR: dir, ...(schema ? { DATABASE_URL: schema.url } : {}) },
+        stdout: (text) => (out += text),
+        stderr: (text) => (err += text),
+      });
+      return { code, out, err };
+    }
+
+    it('issues a card the kiosks verify with the pinned key, lists it without its token, and revokes it for the pull', async () => {
+      const kiosk = await enrolled('vallecchia');
+      const svg = join(dir, 'card.svg');
+      const issued = await cli(['technician-card', 'issue', '--login', 'tecnico', '--json', '--svg', svg]);
+      expect(issued.code).toBe(0);
+      expect(readFileSync(svg, 'utf8')).toMatch(/^<svg[^>]*viewBox/);
+      const card = JSON.parse(issued.out) as { id: string; text: string; expiresAt: string };
+      expect(Date.parse(card.expiresAt) - now()).toBeGreaterThan(364 * 24 * 60 * MINUTE);
+      const token = card.text.replace(/^SPORTELLO-TECH:1:/, '');
+      const check = (revoked: string[]) =>
+        verifyTechnicianCard(token, {
+          hubPublicKey: kiosk.enrollment!.hubKeys.signing,
+          comune: ISTAT,
+          now: now(),
+          isRevoked: (id) => revoked.includes(id),
+        });
+      expect(check([])).toMatchObject({ ok: true, card: { id: card.id, login: 'tecnico', comune: ISTAT } });
+      expect((await kiosk.pull()).revokedCards).toEqual([]);
+
+      const listed = await cli(['technician-card', 'list']);
+      expect(listed.out).toMatch(new RegExp(`${card.id}\\s+tecnico\\s+${ISTAT}`));
+      expect(listed.out).not.toContain(token.slice(0, 30));
+      expect(await cli(['technician-card', 'issue', '--login', 'sportellista'])).toMatchObject({
+        code: 1,
+        err: expect.stringContaining('INVALID_INPUT'),
+      });
+
+      expect(await cli(['technician-card', 'revoke', card.id])).toMatchObject({ code: 0 });
+      const revoked = (await kiosk.pull()).revokedCards ?? [];
+      expect(revoked).toContain(card.id);
+      expect(check(revoked)).toEqual({ ok: false, reason: 'revoked' });
+      expect(await cli(['technician-card', 'revoke', card.id])).toMatchObject({ code: 0 });
+    });
+  });
+
   /** A read-only view of the hub's database, for checks that look at rows (closed with the suite). */
   let reader: HubDb | null = null;
   async function startHubReader(): Promise<HubDb> {
@@ -515,6 +608,83 @@ describe.each(BACKENDS)('console and fleet on %s', (backend) => {
   }
   afterAll(async () => {
     await reader?.close();
+  });
+});
+
+describe('migration 0004_technician_cards_audit', () => {
+  it('upgrades a 0003 database holding a kiosk and console users, which then takes cards and audit rows', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sportello-cards-migrate-'));
+    const db = new Kysely<HubDatabase>({ dialect: new SqliteDialect({ database: new Database(join(dir, 'hub.db')) }) });
+    try {
+      expect(MIGRATION_NAMES.slice(2, 4)).toEqual(['0003_backoffice', '0004_technician_cards_audit']);
+      await migrateToLatest(db as Kysely<unknown>, 'sqlite', { upTo: '0003_backoffice' });
+      const at = Date.parse('2026-03-10T08:00:00Z');
+      await db
+        .insertInto('comuni')
+        .values({ istat: ISTAT, name: 'Castelnuovo Magra', catastale: 'C240', created_at: at })
+        .execute();
+      await db
+        .insertInto('frazioni')
+        .values({ comune_istat: ISTAT, code: 'canale', name: 'Canale', created_at: at })
+        .execute();
+      await db
+        .insertInto('kiosks')
+        .values({
+          id: 'k-1',
+          key_id: 'key-1',
+          public_key: 'pk',
+          comune_istat: ISTAT,
+          frazione_code: 'canale',
+          software_version: '0.1.0',
+          enrolled_at: at,
+          revoked_at: null,
+          last_heartbeat: null,
+          last_heartbeat_at: null,
+        })
+        .execute();
+      await db
+        .insertInto('console_users')
+        .values({
+          id: 'u-1',
+          login: 'tecnico',
+          role: 'technician',
+          password_hash: 'x',
+          created_at: at,
+          updated_at: at,
+          disabled_at: null,
+          failed_logins: 0,
+          locked_until: null,
+        })
+        .execute();
+      await migrateToLatest(db as Kysely<unknown>, 'sqlite');
+      await db
+        .insertInto('technician_cards')
+        .values({
+          id: 'c-1',
+          user_id: 'u-1',
+          comune_istat: ISTAT,
+          issued_at: at,
+          expires_at: at + 1000,
+          issued_by: 'cli',
+          revoked_at: null,
+          revoked_by: null,
+        })
+        .execute();
+      const row = {
+        kiosk_id: 'k-1',
+        kiosk_row_id: 1,
+        at,
+        actor: 'pin',
+        action: 'login',
+        detail: null,
+        received_at: at,
+      };
+      await db.insertInto('kiosk_audit').values(row).execute();
+      await expect(db.insertInto('kiosk_audit').values(row).execute()).rejects.toThrow();
+    } finally {
+      await db.destroy();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

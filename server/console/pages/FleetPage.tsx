@@ -2,7 +2,9 @@ import { useCallback, useEffect, useState } from 'react';
 import { api } from '../api';
 import type { FleetView } from '../api';
 import { AlertsTable, DeviceList, OnlineBadge, PaperInfo, QueueInfo, kioskLabel } from '../components/fleet-bits';
+import { ServiceInfo } from '../components/service-bits';
 import { useI18n } from '../context';
+import type { FleetKioskWithService } from '../technician-api';
 import { formatTime } from '../i18n';
 
 /** How often the dashboard refreshes itself. */
@@ -99,6 +101,7 @@ export function FleetPage({ onSessionLost }: { onSessionLost: () => void }) {
                     <tr>
                       <th scope="col">{t('colKiosk')}</th>
                       <th scope="col">{t('colStatus')}</th>
+                      <th scope="col">{t('colService')}</th>
                       <th scope="col">{t('colPaper')}</th>
                       <th scope="col">{t('colReaders')}</th>
                       <th scope="col">{t('colQueue')}</th>
@@ -114,6 +117,9 @@ export function FleetPage({ onSessionLost }: { onSessionLost: () => void }) {
                         </th>
                         <td>
                           <OnlineBadge kiosk={kiosk} />
+                        </td>
+                        <td>
+                          <ServiceInfo kiosk={kiosk as FleetKioskWithService} />
                         </td>
                         <td>
                           <PaperInfo kiosk={kiosk} />

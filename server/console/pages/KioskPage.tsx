@@ -1,9 +1,10 @@
 import { useCallback, useEffect, useId, useState } from 'react';
 import { api } from '../api';
-import type { KioskView } from '../api';
 import { AlertsTable, DeviceList, OnlineBadge, PaperInfo, QueueInfo } from '../components/fleet-bits';
 import { LineChart } from '../components/LineChart';
+import { ServiceInfo, actorLabel, detailText } from '../components/service-bits';
 import { useI18n } from '../context';
+import type { KioskViewWithActions } from '../technician-api';
 import { duration, formatDateTime } from '../i18n';
 
 const WINDOWS = [6, 24, 168] as const;
@@ -11,7 +12,7 @@ const WINDOWS = [6, 24, 168] as const;
 export function KioskPage({ id, onSessionLost }: { id: string; onSessionLost: () => void }) {
   const { t, language } = useI18n();
   const [hours, setHours] = useState<(typeof WINDOWS)[number]>(24);
-  const [view, setView] = useState<KioskView | null>(null);
+  const [view, setView] = useState<KioskViewWithActions | null>(null);
   const [error, setError] = useState<string | null>(null);
   const windowId = useId();
 
@@ -74,6 +75,10 @@ export function KioskPage({ id, onSessionLost }: { id: string; onSessionLost: ()
             <dd>
               <OnlineBadge kiosk={kiosk} />
             </dd>
+            <dt>{t('colService')}</dt>
+            <dd>
+              <ServiceInfo kiosk={kiosk} />
+            </dd>
             <dt>{t('colPaper')}</dt>
             <dd>
               <PaperInfo kiosk={kiosk} />
@@ -132,6 +137,38 @@ export function KioskPage({ id, onSessionLost }: { id: string; onSessionLost: ()
               onSessionLost={onSessionLost}
               onChanged={() => void load()}
             />
+          </section>
+          <section aria-labelledby="tech-actions">
+            <h2 id="tech-actions">{t('techActionsTitle')}</h2>
+            {(view!.technicianActions ?? []).length === 0 ? (
+              <p>{t('noTechActions')}</p>
+            ) : (
+              <div className="table-wrap">
+                <table>
+                  <caption className="visually-hidden">{t('techActionsTitle')}</caption>
+                  <thead>
+                    <tr>
+                      <th scope="col">{t('colWhen')}</th>
+                      <th scope="col">{t('colWho')}</th>
+                      <th scope="col">{t('colAction')}</th>
+                      <th scope="col">{t('colDetail')}</th>
+                    </tr>
+                  </thead>
+                  <tbody>
+                    {view!.technicianActions!.map((a) => (
+                      <tr key={a.id}>
+                        <td>{formatDateTime(a.at, language)}</td>
+                        <td>{actorLabel(a, t)}</td>
+                        <td>
+                          <code>{a.action}</code>
+                        </td>
+                        <td>{detailText(a.detail)}</td>
+                      </tr>
+                    ))}
+                  </tbody>
+                </table>
+              </div>
+            )}
           </section>
         </>
       )}
