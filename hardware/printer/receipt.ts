@@ -83,33 +83,43 @@ export function checkReceipt(receipt: Receipt): void {
   }
 }
 
-/** The receipt as printed blocks on a roll `widthChars` wide. */
-export function layoutReceipt(receipt: Receipt, widthChars = DEFAULT_WIDTH_CHARS): LayoutBlock[] {
+/** Which part of the receipt model a block comes from (the preview masks by part). */
+export type ReceiptPart = 'header' | 'title' | 'lines' | 'rows' | 'qr' | 'footer' | 'end';
+export type PartBlock = { part: ReceiptPart; block: LayoutBlock };
+
+/** The receipt as printed blocks, each with the part of the model it comes from. */
+export function layoutReceiptParts(receipt: Receipt, widthChars = DEFAULT_WIDTH_CHARS): PartBlock[] {
   checkReceipt(receipt);
   const width = Math.max(16, Math.floor(widthChars));
-  const blocks: LayoutBlock[] = [];
-  const text = (t: string, align: Align, bold = false, size: 1 | 2 = 1) =>
-    blocks.push({ kind: 'text', text: t, align, bold, size });
+  const out: PartBlock[] = [];
+  const push = (part: ReceiptPart, block: LayoutBlock) => out.push({ part, block });
+  const text = (part: ReceiptPart, t: string, align: Align, bold = false, size: 1 | 2 = 1) =>
+    push(part, { kind: 'text', text: t, align, bold, size });
 
-  if (receipt.header.logo) blocks.push({ kind: 'logo' });
-  for (const l of wrap(toPc858Safe(receipt.header.comune), width)) text(l, 'center', true);
-  blocks.push({ kind: 'blank' });
-  for (const l of wrap(toPc858Safe(receipt.title), Math.floor(width / 2))) text(l, 'center', true, 2);
-  blocks.push({ kind: 'rule' });
-  for (const line of receipt.lines) for (const l of wrap(toPc858Safe(line), width)) text(l, 'left');
+  if (receipt.header.logo) push('header', { kind: 'logo' });
+  for (const l of wrap(toPc858Safe(receipt.header.comune), width)) text('header', l, 'center', true);
+  push('header', { kind: 'blank' });
+  for (const l of wrap(toPc858Safe(receipt.title), Math.floor(width / 2))) text('title', l, 'center', true, 2);
+  push('title', { kind: 'rule' });
+  for (const line of receipt.lines) for (const l of wrap(toPc858Safe(line), width)) text('lines', l, 'left');
   if (receipt.rows.length > 0) {
-    blocks.push({ kind: 'blank' });
+    push('rows', { kind: 'blank' });
     for (const row of receipt.rows)
-      for (const l of rowLines(toPc858Safe(row.label), toPc858Safe(row.value), width)) text(l, 'left');
+      for (const l of rowLines(toPc858Safe(row.label), toPc858Safe(row.value), width)) text('rows', l, 'left');
   }
   if (receipt.qr !== undefined) {
-    blocks.push({ kind: 'blank' });
-    blocks.push({ kind: 'qr', payload: receipt.qr });
+    push('qr', { kind: 'blank' });
+    push('qr', { kind: 'qr', payload: receipt.qr });
   }
   if (receipt.footer && receipt.footer.length > 0) {
-    blocks.push({ kind: 'blank' });
-    for (const line of receipt.footer) for (const l of wrap(toPc858Safe(line), width)) text(l, 'center');
+    push('footer', { kind: 'blank' });
+    for (const line of receipt.footer) for (const l of wrap(toPc858Safe(line), width)) text('footer', l, 'center');
   }
-  blocks.push({ kind: 'cut' });
-  return blocks;
+  push('end', { kind: 'cut' });
+  return out;
+}
+
+/** The receipt as printed blocks on a roll `widthChars` wide. */
+export function layoutReceipt(receipt: Receipt, widthChars = DEFAULT_WIDTH_CHARS): LayoutBlock[] {
+  return layoutReceiptParts(receipt, widthChars).map((p) => p.block);
 }

@@ -7,6 +7,7 @@ import { EscPosInterpreter } from '../sim/printer-interpreter';
 import { receiptText } from '../sim/printer-preview';
 import type { Transport, TransportEvents, TransportState } from '../transport/types';
 import type { Receipt } from './receipt';
+import { layoutReceipt } from './receipt';
 import type { Logger, PrinterHealth } from './service';
 import { PrinterService } from './service';
 
@@ -145,6 +146,27 @@ describe('PrinterService', () => {
     expect(service.paperUsage().receipts).toBe(0);
     expect(service.health.problem).toBe(code);
     await service.stop();
+  });
+
+  it('tells every change of the paper counter, so it can be kept across restarts, and starts from a saved one', async () => {
+    const { service } = await started();
+    const changes: Array<[number, boolean]> = [];
+    service.on('paper', (usage, replaced) => changes.push([usage.receipts, replaced]));
+    const result = await success(service.print(RECEIPT));
+    service.paperReplaced();
+    expect(changes).toEqual([
+      [1, false],
+      [0, true],
+    ]);
+    await service.stop();
+
+    const resumed = new PrinterService({
+      transport: new LoopbackPrinter(),
+      paper: { rollLengthMm: 10_000, usedMm: result.mm, receipts: 1 },
+    });
+    expect(resumed.paperUsage()).toMatchObject({ receipts: 1, remainingMm: 10_000 - result.mm });
+    // The layout a preview is drawn from is the one the bytes are encoded from.
+    expect(resumed.layout(RECEIPT).map((p) => p.block)).toEqual(layoutReceipt(RECEIPT, resumed.columns));
   });
 
   it('fails the job with PAPER_OUT when the roll runs out in the middle of the receipt', async () => {

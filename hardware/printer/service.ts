@@ -21,8 +21,8 @@ import { encodeBlocks, encodeStoreLogo } from './encode';
 import type { LogoBitmap } from './logo';
 import type { PaperCounterOptions, PaperUsage } from './paper';
 import { PaperCounter, estimateReceiptMm } from './paper';
-import type { Receipt } from './receipt';
-import { DEFAULT_WIDTH_CHARS, layoutReceipt } from './receipt';
+import type { PartBlock, Receipt } from './receipt';
+import { DEFAULT_WIDTH_CHARS, layoutReceipt, layoutReceiptParts } from './receipt';
 import type { PrinterStatus } from './status';
 import {
   DISABLE_ASB,
@@ -76,7 +76,11 @@ export type PrinterServiceOptions = {
   clock?: Clock;
 };
 
-type ServiceEvents = { status: [health: PrinterHealth] };
+type ServiceEvents = {
+  status: [health: PrinterHealth];
+  /** The paper counter changed (a receipt printed, a roll replaced): persist it here. */
+  paper: [usage: PaperUsage, replaced: boolean];
+};
 
 const DISCONNECTED: PrinterHealth = {
   connection: 'disconnected',
@@ -202,7 +206,9 @@ export class PrinterService extends EventEmitter<ServiceEvents> {
       await this.awaitProcessed();
       this.refuseIfProblem(await this.queryStatus());
       this.paper.add(mm);
-      return { bytes: receiptBytes.length, mm, paper: this.paper.usage() };
+      const paper = this.paper.usage();
+      this.emit('paper', paper, false);
+      return { bytes: receiptBytes.length, mm, paper };
     });
   }
 
@@ -225,6 +231,17 @@ export class PrinterService extends EventEmitter<ServiceEvents> {
   /** A new roll was loaded: the paper counter starts again. */
   paperReplaced(): void {
     this.paper.replaced();
+    this.emit('paper', this.paper.usage(), true);
+  }
+
+  /** The blocks `print(receipt)` encodes, with the part of the receipt each comes from (for previews). */
+  layout(receipt: Receipt): PartBlock[] {
+    return layoutReceiptParts(receipt, this.widthChars);
+  }
+
+  /** The roll's width in columns. */
+  get columns(): number {
+    return this.widthChars;
   }
 
   private run<T>(job: () => Promise<T>): Promise<T> {

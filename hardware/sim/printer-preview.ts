@@ -4,8 +4,18 @@
  */
 import type { LogoBitmap } from '../printer/logo';
 import { logoRowBytes } from '../printer/logo';
-import { DOTS_PER_MM, qrModules } from '../printer/paper';
-import { QR_CELL_SIZE } from '../printer/encode';
+import { DOTS_PER_MM } from '../printer/paper';
+import {
+  PREVIEW_LINE_H as LINE_H,
+  PREVIEW_PAD as PAD,
+  alignX,
+  escapeXml,
+  previewGeometry,
+  qrSide,
+  round1 as r,
+  svgDocument,
+  svgText,
+} from '../printer/preview';
 import type { FinishedReceipt, PrintedElement } from './printer-engine';
 
 /** The receipt as text, one printed line per line. */
@@ -33,18 +43,6 @@ function unreachable(element: never): never {
   throw new Error(`unknown element ${JSON.stringify(element)}`);
 }
 
-const FONT = 16;
-const CHAR_W = FONT * 0.6;
-const LINE_H = 20;
-const PAD = 16;
-
-/** Coordinates to one decimal, to keep the file readable. */
-const r = (n: number) => Math.round(n * 10) / 10;
-
-function escapeXml(text: string): string {
-  return text.replace(/[<>&"']/g, (c) => `&#${c.charCodeAt(0)};`);
-}
-
 function logoPath(logo: LogoBitmap): string {
   const rowBytes = logoRowBytes(logo.width);
   const parts: string[] = [];
@@ -66,27 +64,28 @@ function logoPath(logo: LogoBitmap): string {
 
 /** An SVG preview: monospace lines with their alignment and size, a box for each QR code, the logo bitmap. */
 export function receiptSvg(receipt: FinishedReceipt, widthChars = 48): string {
-  const width = widthChars * CHAR_W + 2 * PAD;
-  const pxPerMm = (widthChars * CHAR_W) / 72; // 48 columns of font A cover 72 mm of an 80 mm roll
+  const { width, pxPerMm } = previewGeometry(widthChars);
   const body: string[] = [];
   let y = PAD;
-  const xFor = (align: string) => (align === 'center' ? width / 2 : align === 'right' ? width - PAD : PAD);
-  const anchor = (align: string) => (align === 'center' ? 'middle' : align === 'right' ? 'end' : 'start');
   for (const element of receipt.elements) {
     if (element.kind === 'text') {
       const h = LINE_H * element.height;
       y += h;
       if (element.text.trim().length === 0) continue;
-      const text = element.text.replace(/ +$/, ''); // runs of spaces are kept as no-break spaces: SVG collapses plain ones
-      const weight = element.bold ? ' font-weight="bold"' : '';
-      const deco = element.underline ? ' text-decoration="underline"' : '';
       body.push(
-        `<text x="${r(xFor(element.align))}" y="${r(y - 5)}" font-size="${FONT * element.height}" text-anchor="${anchor(element.align)}"` +
-          ` textLength="${r(text.length * CHAR_W * element.width)}" lengthAdjust="spacingAndGlyphs"${weight}${deco}>${escapeXml(text).replace(/ /g, '\u00A0')}</text>`,
+        svgText(element.text, {
+          x: alignX(element.align, width),
+          y: y - 5,
+          align: element.align,
+          height: element.height,
+          width: element.width,
+          bold: element.bold,
+          underline: element.underline,
+        }),
       );
     } else if (element.kind === 'qr') {
       const payload = element.payload ?? '(no data stored)';
-      const side = Math.max(60, ((qrModules(payload.length) * QR_CELL_SIZE) / DOTS_PER_MM) * pxPerMm);
+      const side = qrSide(payload.length, pxPerMm);
       const left =
         element.align === 'center' ? (width - side) / 2 : element.align === 'right' ? width - PAD - side : PAD;
       body.push(
@@ -124,9 +123,5 @@ export function receiptSvg(receipt: FinishedReceipt, widthChars = 48): string {
       `<text x="${PAD}" y="${r(y)}" font-size="12" fill="#b00">[INCOMPLETE: ${escapeXml(receipt.reason ?? 'stopped')}]</text>`,
     );
   }
-  const height = Math.ceil(y + PAD);
-  return (
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${Math.ceil(width)}" height="${height}" viewBox="0 0 ${Math.ceil(width)} ${height}" font-family="DejaVu Sans Mono, monospace">\n` +
-    `<rect width="100%" height="100%" fill="#fff"/>\n${body.join('\n')}\n</svg>\n`
-  );
+  return svgDocument(width, y + PAD, body);
 }

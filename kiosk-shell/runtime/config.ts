@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
+import type { Stats } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
 import { LocaleSchema, OpeningHoursSchema } from '../api/contract';
@@ -146,4 +147,60 @@ export function loadConfig(file: string, env: NodeJS.ProcessEnv = process.env): 
     throw new ConfigError(file, [], `configuration ${file} is not valid JSON: ${(err as Error).message}`);
   }
   return parseConfig(raw, file, env);
+}
+
+/**
+ * What a technician changed on the kiosk's screen (technician.configure): kept
+ * in the store and laid over the configuration file at every start, so it
+ * survives restarts and updates of the file. Never holds an enrollment code.
+ */
+export const ConfigOverrideSchema = z
+  .object({
+    hubUrl: ConfigSchema.shape.hub.shape.url.optional(),
+    devices: z
+      .object({
+        printer: DevicePath.optional(),
+        barcode: DevicePath.optional(),
+        magstripe: DevicePath.optional(),
+        mrz: DevicePath.optional(),
+      })
+      .strict()
+      .optional(),
+  })
+  .strict();
+export type ConfigOverride = z.infer<typeof ConfigOverrideSchema>;
+
+export const DEVICE_FIELDS = ['printer', 'barcode', 'magstripe', 'mrz'] as const;
+export type DeviceField = (typeof DEVICE_FIELDS)[number];
+
+/** The configuration with a technician's override laid over it. */
+export function applyOverride(config: Config, override: ConfigOverride | null): Config {
+  if (!override) return config;
+  const devices = { ...config.devices };
+  for (const field of DEVICE_FIELDS) {
+    const path = override.devices?.[field];
+    if (path !== undefined) devices[field] = path;
+  }
+  return { ...config, hub: { url: override.hubUrl ?? config.hub.url }, devices };
+}
+
+/** Two overrides merged, the later one winning field by field. */
+export function mergeOverrides(base: ConfigOverride | null, next: ConfigOverride): ConfigOverride {
+  const devices = { ...base?.devices, ...next.devices };
+  const hubUrl = next.hubUrl ?? base?.hubUrl;
+  return {
+    ...(hubUrl !== undefined && { hubUrl }),
+    ...(Object.keys(devices).length > 0 && { devices }),
+  };
+}
+
+/** Why a device path cannot be used, or null when it is a character device (a serial port, a PTY). */
+export function devicePathProblem(path: string): 'path-missing' | 'not-a-device' | null {
+  let stat: Stats;
+  try {
+    stat = statSync(path);
+  } catch {
+    return 'path-missing';
+  }
+  return stat.isCharacterDevice() ? null : 'not-a-device';
 }

@@ -17,7 +17,18 @@ import type { MrzRead } from '../../hardware/readers/mrz';
 import type { TesseraSanitariaRead } from '../../hardware/readers/magstripe';
 import type { ScanRead } from '../../hardware/readers/scanner';
 import type { Unreadable } from '../../hardware/readers/types';
-import type { DeviceState, DevicesStatus, LastRead, PrintOutcome, ReadProblem, ReaderRead } from '../api/contract';
+import type {
+  DeviceState,
+  DevicesStatus,
+  LastRead,
+  PrintOutcome,
+  PrintPreview,
+  ReadProblem,
+  ReaderRead,
+} from '../api/contract';
+import { layoutSvg } from '../../hardware/printer/preview';
+import type { PreviewKind } from '../../hardware/printer/preview';
+import type { PaperUsage } from '../../hardware/printer/paper';
 import type { Config } from './config';
 import { ApiFailure } from './dispatch';
 import type { Logger } from './log';
@@ -35,10 +46,17 @@ export type DeviceManager = {
   /** Called with the new status whenever any device's state changes. */
   onStatus(listener: (status: DevicesStatus) => void): () => void;
   testPrint(comune: string, now: Date): Promise<{ mm: number }>;
-  /** Prints a resident's receipt; a printer problem is an outcome, not a throw. */
-  printReceipt(receipt: Receipt): Promise<PrintOutcome>;
+  /**
+   * Prints a resident's receipt; a printer problem is an outcome, not a throw.
+   * `kind` decides what its in-memory preview hides (hardware/printer/preview.ts).
+   */
+  printReceipt(receipt: Receipt, kind: PreviewKind): Promise<PrintOutcome>;
+  /** Previews of the last prints, newest first, masked; in memory only. */
+  previews(): PrintPreview[];
   /** Every read of every reader, already validated and shaped for the UI. Personal: never log it. */
   onRead(listener: (read: ReaderRead) => void): () => void;
+  /** A technician card's token was scanned: a credential, for the runtime's card check only (never `onRead`, never logged). */
+  onTechnicianCard(listener: (token: string) => void): () => void;
   lastReads(): LastRead[];
   /** A new paper roll was loaded: the printer's paper counter starts again (no-op without a printer). */
   paperReplaced(): void;
@@ -81,6 +99,7 @@ export function readProblem(reason: string): ReadProblem {
       return reason;
     case 'pagopa-invalid':
     case 'receipt-invalid':
+    case 'card-invalid':
       return 'not-a-card';
     default:
       return 'unreadable';
@@ -99,6 +118,8 @@ export function scanToRead(scan: ScanRead): ReaderRead {
       };
     case 'receiptQr':
       return { kind: 'receipt', reader: 'scanner', requestCode: scan.requestCode, pickupSecret: scan.pickupSecret };
+    // A technician card never becomes a resident read (the manager routes it away before this).
+    case 'technicianCard':
     case 'pagopa':
     case 'unknown':
       return { kind: 'problem', reader: 'scanner', problem: 'not-a-card' };
@@ -145,18 +166,63 @@ function printerState(health: PrinterHealth): DeviceState {
   return { connection: health.connection, problem: health.problem === null ? null : API_CODE[health.problem] };
 }
 
+/** Where the printer's paper counter is kept between runs (the store, migration 7). */
+export type PaperStore = {
+  load(): { usedMm: number; receipts: number } | null;
+  save(usage: PaperUsage, replaced: boolean): void;
+};
+
+/** How many print previews the runtime keeps (in memory only). */
+export const PREVIEW_LIMIT = 5;
+
+/** The last prints' previews, newest first; in memory only, outliving a reopen of the devices. */
+export type PreviewLog = { add(p: Omit<PrintPreview, 'id' | 'at'>): void; list(): PrintPreview[] };
+
+export function createPreviewLog(now: () => Date = () => new Date(), limit = PREVIEW_LIMIT): PreviewLog {
+  const items: PrintPreview[] = [];
+  let nextId = 1;
+  return {
+    add(p) {
+      items.unshift({ id: nextId++, at: now().toISOString(), ...p });
+      items.length = Math.min(items.length, limit);
+    },
+    list: () => [...items],
+  };
+}
+
+export type DeviceOptions = { paper?: PaperStore; previews?: PreviewLog };
+
 /** Builds and starts a service for every configured device path. */
-export function createDeviceManager(devices: Config['devices'], log: Logger): DeviceManager {
+export function createDeviceManager(devices: Config['devices'], log: Logger, opts: DeviceOptions = {}): DeviceManager {
   const deviceLog = log.child({ module: 'devices' });
   const transport = (path: string, device: string, baudRate: number) => new SerialTransport({ path, device, baudRate });
+  const previews = opts.previews ?? createPreviewLog();
 
+  const savedPaper = opts.paper?.load() ?? null;
   const printer = devices.printer
     ? new PrinterService({
         transport: transport(devices.printer, 'printer', 115200),
         device: 'printer',
         logger: deviceLog.child({ device: 'printer' }),
+        ...(savedPaper && { paper: { usedMm: savedPaper.usedMm, receipts: savedPaper.receipts } }),
       })
     : null;
+  printer?.on('paper', (usage, replaced) => {
+    try {
+      opts.paper?.save(usage, replaced);
+    } catch (err) {
+      deviceLog.error({ event: 'printer.paper-not-saved', err }, 'paper counter not saved');
+    }
+  });
+  /** Keeps a masked preview of what the printer was given (whether or not it printed). */
+  const keepPreview = (receipt: Receipt, kind: PreviewKind, outcome: PrintOutcome) => {
+    if (!printer) return;
+    try {
+      previews.add({ kind, ...outcome, svg: layoutSvg(printer.layout(receipt), kind, printer.columns) });
+    } catch (err) {
+      deviceLog.warn({ event: 'printer.preview-failed', err }, 'no preview of the last print');
+    }
+  };
   const readerOptions = (path: string, name: string) => ({
     transport: transport(path, name, 9600),
     logger: deviceLog.child({ device: name }),
@@ -202,7 +268,14 @@ export function createDeviceManager(devices: Config['devices'], log: Logger): De
   };
   const unreadable = (reader: ReaderName) => (event: Unreadable) =>
     deliver({ kind: 'problem', reader, problem: readProblem(event.reason) });
-  scanner?.on('read', (scan) => deliver(scanToRead(scan)));
+  const cardListeners = new Set<(token: string) => void>();
+  scanner?.on('read', (scan) => {
+    if (scan.kind === 'technicianCard') {
+      for (const l of cardListeners) l(scan.token);
+      return;
+    }
+    deliver(scanToRead(scan));
+  });
   scanner?.on('unreadable', unreadable('scanner'));
   magstripe?.on('read', (card) => deliver(tesseraToRead(card)));
   magstripe?.on('unreadable', unreadable('magstripe'));
@@ -217,40 +290,54 @@ export function createDeviceManager(devices: Config['devices'], log: Logger): De
     },
     async testPrint(comune, now) {
       if (!printer) throw new ApiFailure('NOT_CONFIGURED', 'no printer is configured');
+      const test: Receipt = {
+        header: { comune, logo: false },
+        title: 'Stampa di prova / Test print',
+        lines: ['Prova di stampa del tecnico: € à è é ì ò ù.'],
+        rows: [{ label: 'Data', value: now.toISOString().slice(0, 16).replace('T', ' ') }],
+        qr: 'SPORTELLO:TEST',
+        cut: true,
+      };
       try {
-        const result = await printer.print({
-          header: { comune, logo: false },
-          title: 'Stampa di prova / Test print',
-          lines: ['Prova di stampa del tecnico: € à è é ì ò ù.'],
-          rows: [{ label: 'Data', value: now.toISOString().slice(0, 16).replace('T', ' ') }],
-          qr: 'SPORTELLO:TEST',
-          cut: true,
-        });
+        const result = await printer.print(test);
+        keepPreview(test, 'test', { printed: true, problem: null });
         changed();
         return { mm: result.mm };
       } catch (err) {
-        if (err instanceof DeviceError) throw new ApiFailure(API_CODE[err.code], err.message);
+        if (err instanceof DeviceError) {
+          keepPreview(test, 'test', { printed: false, problem: API_CODE[err.code] });
+          throw new ApiFailure(API_CODE[err.code], err.message);
+        }
         throw err;
       }
     },
-    async printReceipt(receipt) {
+    async printReceipt(receipt, kind) {
       if (!printer) return { printed: false, problem: 'NOT_CONFIGURED' };
+      let outcome: PrintOutcome | null = null;
       try {
         await printer.print(receipt);
-        return { printed: true, problem: null };
+        outcome = { printed: true, problem: null };
+        return outcome;
       } catch (err) {
         if (err instanceof DeviceError) {
           deviceLog.warn({ event: 'receipt.print-failed', code: err.code }, 'receipt not printed');
-          return { printed: false, problem: API_CODE[err.code] };
+          outcome = { printed: false, problem: API_CODE[err.code] };
+          return outcome;
         }
         throw err;
       } finally {
+        if (outcome) keepPreview(receipt, kind, outcome);
         changed();
       }
     },
+    previews: () => previews.list(),
     onRead(listener) {
       readListeners.add(listener);
       return () => readListeners.delete(listener);
+    },
+    onTechnicianCard(listener) {
+      cardListeners.add(listener);
+      return () => cardListeners.delete(listener);
     },
     lastReads() {
       return readers.flatMap((r) => r?.lastReads() ?? []).sort((a, b) => b.at - a.at);
@@ -264,7 +351,69 @@ export function createDeviceManager(devices: Config['devices'], log: Logger): De
     async close() {
       listeners.clear();
       readListeners.clear();
+      cardListeners.clear();
       await Promise.all([printer?.stop(), ...readers.map((r) => r?.stop())]);
     },
   };
+}
+
+export type SwitchableDevices = DeviceManager & {
+  /** The device paths in use. */
+  paths(): Config['devices'];
+  /** Closes the devices and opens them again on `paths` (a technician changed a port); listeners carry over. */
+  reopen(paths: Config['devices']): Promise<void>;
+};
+
+/**
+ * A DeviceManager whose devices can be reopened on other paths without the
+ * rest of the runtime noticing: every `on…` subscription is kept here and
+ * moved to the new devices, every other call goes to the devices in use.
+ */
+export function createSwitchableDevices(
+  first: Config['devices'],
+  log: Logger,
+  opts: DeviceOptions = {},
+): SwitchableDevices {
+  const options: DeviceOptions = { ...opts, previews: opts.previews ?? createPreviewLog() };
+  let paths = first;
+  let inner = createDeviceManager(first, log, options);
+  type Subscribe = (listener: never) => () => void;
+  type Sub = { method: string; listener: never; off: () => void };
+  const subs = new Set<Sub>();
+  const subscribeTo = (method: string, listener: never): (() => void) =>
+    Reflect.apply(Reflect.get(inner, method) as Subscribe, inner, [listener]);
+
+  const wrapper = new Proxy({} as SwitchableDevices, {
+    get(_, key: string) {
+      if (key === 'paths') return () => paths;
+      if (key === 'reopen') {
+        return async (next: Config['devices']) => {
+          const old = inner;
+          await old.close();
+          paths = next;
+          inner = createDeviceManager(next, log, options);
+          for (const sub of subs) sub.off = subscribeTo(sub.method, sub.listener);
+          const status = inner.status();
+          for (const sub of subs) if (sub.method === 'onStatus') (sub.listener as (s: typeof status) => void)(status);
+        };
+      }
+      if (key === 'close') return () => inner.close();
+      if (/^on[A-Z]/.test(key)) {
+        return (listener: never) => {
+          const sub: Sub = { method: key, listener, off: subscribeTo(key, listener) };
+          subs.add(sub);
+          return () => {
+            subs.delete(sub);
+            sub.off();
+          };
+        };
+      }
+      const target = inner;
+      const member: unknown = Reflect.get(target, key);
+      return typeof member === 'function'
+        ? (...args: unknown[]) => Reflect.apply(member, target, args) as unknown
+        : member;
+    },
+  });
+  return wrapper;
 }

@@ -68,6 +68,13 @@ function setup(overrides: Partial<Handlers> = {}) {
     'technician.paperReplaced': () => {
       throw new ApiFailure('UNAUTHORIZED', 'no technician session in this test');
     },
+    'technician.printPreviews': () => [],
+    'technician.configure': () => {
+      throw new ApiFailure('UNAUTHORIZED', 'no technician session in this test');
+    },
+    'technician.restart': () => {
+      throw new ApiFailure('UNAUTHORIZED', 'no technician session in this test');
+    },
     'technician.syncNow': () => {
       throw new ApiFailure('UNAUTHORIZED', 'no technician session in this test');
     },

@@ -5,7 +5,6 @@ import { closeStore, openStore } from '../../sync/store/db';
 import type { Store } from '../../sync/store/db';
 import { seedInfo } from '../../sync/store/info';
 import type { Config } from './config';
-import { createDeviceManager } from './devices';
 import type { DeviceManager } from './devices';
 import { createDispatcher } from './dispatch';
 import type { Dispatch } from './dispatch';
@@ -17,7 +16,11 @@ import { startBrowserServer } from './server';
 import { createServiceMonitor } from './status';
 import type { ServiceMonitor } from './status';
 import { createTechnician } from './technician';
-import { TECH_KEYS, getTechState, setTechState } from '../../sync/store/technician';
+import { TECH_KEYS, getTechState, loadPaperCount, savePaperCount, setTechState } from '../../sync/store/technician';
+import { DEVICE_FIELDS, applyOverride } from './config';
+import { createPreviewLog, createSwitchableDevices } from './devices';
+import { loadOverride } from './technician';
+import type { Reconfigure } from './technician';
 import { freeBytes as storeFreeBytes } from '../../sync/store/disk';
 import { createRequestService } from './requests';
 import { createSpeech } from './speech';
@@ -55,13 +58,24 @@ export type RuntimeOptions = {
   minFreeBytes?: number;
   /** Free bytes on the store's disk; statfs by default (tests fake a full disk here). */
   freeBytes?: () => number | null;
+  /**
+   * A technician asked for a runtime restart: close this runtime and start it
+   * again (startRestartableRuntime does, in place). Without one, the runtime
+   * closes and exits with RESTART_EXIT_CODE, and whoever runs it (Electron
+   * main's recovery policy) starts it again.
+   */
+  restart?: () => void;
 };
+
+/** The exit code of a runtime that closed itself for a technician's restart. */
+export const RESTART_EXIT_CODE = 75;
 
 export const STORE_FILE = 'sportello.db';
 
 /** Composition root: store, handlers and (in browser mode) the server. */
 export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
-  const { config, log } = opts;
+  const { log } = opts;
+  let config = opts.config;
   const now = opts.now ?? (() => new Date());
   const storeLog = log.child({ module: 'store' });
 
@@ -79,6 +93,8 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
   } else if (seedInfo(store.db, config.info)) {
     storeLog.info({ event: 'store.info-seeded', offices: config.info.offices.length }, 'office information seeded');
   }
+  // What a technician changed on the screen wins over the configuration file.
+  if (!store.integrityFailure) config = applyOverride(config, loadOverride(store.db, storeLog));
 
   const eventListeners = new Set<(frame: EventFrame) => void>();
   const emit = <E extends EventName>(event: E, payload: EventPayload<E>) => {
@@ -89,7 +105,15 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
     return () => eventListeners.delete(listener);
   };
 
-  const devices = createDeviceManager(config.devices, log);
+  const devices = createSwitchableDevices(config.devices, log, {
+    previews: createPreviewLog(now),
+    ...(!store.integrityFailure && {
+      paper: {
+        load: () => loadPaperCount(store.db),
+        save: (usage, replaced) => savePaperCount(store.db, usage, now().getTime(), { replaced }),
+      },
+    }),
+  });
   devices.onStatus((s) => emit('devices.status', s));
 
   const serviceLog = log.child({ module: 'service' });
@@ -122,19 +146,49 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
   devices.onStatus(() => service.refresh());
   const status = () => service.status();
 
+  const startedAt = now().getTime();
+  /** A sync manager for `hubUrl`, its status pushed to the UI; technician.configure makes a new one. */
+  const makeSync = (hubUrl: string): SyncManager => {
+    const manager = createSyncManager({
+      db: store.db,
+      dataDir: config.dataDir,
+      hubUrl,
+      devices: () => devices.status(),
+      service: status,
+      log,
+      startedAt,
+    });
+    manager.onStatus((s) => emit('sync.status', s));
+    return manager;
+  };
   // A kiosk whose store failed its check does not sync: there is nothing trustworthy to send.
-  const sync = !store.integrityFailure
-    ? createSyncManager({
-        db: store.db,
-        dataDir: config.dataDir,
-        hubUrl: config.hub.url,
-        devices: () => devices.status(),
-        service: status,
-        log,
-        startedAt: now().getTime(),
-      })
-    : null;
-  sync?.onStatus((s) => emit('sync.status', s));
+  let sync: SyncManager | null = !store.integrityFailure ? makeSync(config.hub.url) : null;
+
+  /** Applies a validated configuration change: a new sync manager (enrolled first when a code came), reopened devices. */
+  const reconfigure: Reconfigure = async (next, enrollmentCode) => {
+    const reopened = DEVICE_FIELDS.filter((f) => next.devices[f] !== config.devices[f]);
+    const restartSync = sync !== null && (next.hub.url !== config.hub.url || enrollmentCode !== null);
+    if (restartSync && sync) {
+      await sync.close();
+      const candidate = makeSync(next.hub.url);
+      if (enrollmentCode !== null) {
+        try {
+          await candidate.enroll(enrollmentCode);
+        } catch (err) {
+          // Nothing changes: the sync manager of the old configuration comes back.
+          await candidate.close();
+          sync = makeSync(config.hub.url);
+          emit('sync.status', sync.status());
+          throw err;
+        }
+      }
+      sync = candidate;
+      emit('sync.status', sync.status());
+    }
+    if (reopened.length > 0) await devices.reopen(next.devices);
+    config = next;
+    return { reopened, syncRestarted: restartSync };
+  };
 
   // Card reads go to the renderer only (they are personal): never to a log, never to the store.
   devices.onRead((read) => emit('reader.read', read));
@@ -159,17 +213,31 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
   });
 
   const technician = createTechnician({
-    config,
+    get config() {
+      return config;
+    },
     db: store.db,
     devices,
-    sync,
+    get sync() {
+      return sync;
+    },
+    reconfigure,
+    // After the answer is on its way: the caller hears "restarting" before the socket closes.
+    restart: () =>
+      setTimeout(() => {
+        if (opts.restart) opts.restart();
+        else void runtime.close().then(() => process.exit(RESTART_EXIT_CODE));
+      }, 100),
     syncState,
     monitor: service,
+    progress: (p) => emit('technician.progress', p),
     minFreeBytes: config.service.minFreeMb * 1024 * 1024,
     log,
     now,
     startedAt: now().getTime(),
   });
+  // A technician card is checked here and only the outcome (a session token or a reason) reaches the UI.
+  devices.onTechnicianCard((cardToken) => emit('technician.card', technician.cardLogin(cardToken)));
   const pickup = createPickupService({
     db: store.db,
     devices,
@@ -232,15 +300,19 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
   }
   log.info({ event: 'runtime.started', inService: status().inService, browser: server !== null }, 'runtime started');
 
-  return {
-    config,
+  const runtime: Runtime = {
+    get config() {
+      return config;
+    },
     store,
     dispatch,
     status,
     service,
     devices,
     pickup,
-    sync,
+    get sync() {
+      return sync;
+    },
     onEvent,
     server,
     async close() {
@@ -256,4 +328,69 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
       log.info({ event: 'runtime.stopped' }, 'runtime stopped');
     },
   };
+  return runtime;
+}
+
+/** A runtime that a technician can restart in place (browser mode, tests): same address, same boot token. */
+export type RuntimeHost = {
+  /** The runtime in use: a new one after each restart. */
+  current(): Runtime;
+  /** Called with each new runtime once it runs. */
+  onRestarted(listener: (runtime: Runtime) => void): () => void;
+  /** Closes the runtime (devices, sync, server, store) and starts it again from the same options. */
+  restart(): Promise<Runtime>;
+  close(): Promise<void>;
+};
+
+/**
+ * Starts the runtime so that `technician.restart` restarts it inside this
+ * process: the browser server comes back on the same port with the same boot
+ * token, so the UI's API client reconnects by itself.
+ */
+export async function startRestartableRuntime(opts: RuntimeOptions): Promise<RuntimeHost> {
+  const log = opts.log.child({ module: 'runtime' });
+  const listeners = new Set<(runtime: Runtime) => void>();
+  let closed = false;
+  let restarting: Promise<Runtime> | null = null;
+  let options: RuntimeOptions = {
+    ...opts,
+    ...(opts.browser && {
+      browser: { ...opts.browser, token: opts.browser.token ?? randomBytes(32).toString('base64url') },
+    }),
+    restart: () => {
+      void host
+        .restart()
+        .catch((err: unknown) => log.error({ event: 'runtime.restart-failed', err }, 'restart failed'));
+    },
+  };
+  let current = await startRuntime(options);
+  if (options.browser && current.server)
+    options = { ...options, browser: { ...options.browser, port: current.server.port } };
+
+  const host: RuntimeHost = {
+    current: () => current,
+    onRestarted(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    restart() {
+      if (closed) return Promise.reject(new Error('the runtime was closed'));
+      restarting ??= (async () => {
+        log.info({ event: 'runtime.restarting' }, 'runtime restarting');
+        await current.close();
+        current = await startRuntime(options);
+        for (const l of listeners) l(current);
+        return current;
+      })().finally(() => {
+        restarting = null;
+      });
+      return restarting;
+    },
+    async close() {
+      closed = true;
+      await restarting?.catch(() => undefined);
+      await current.close();
+    },
+  };
+  return host;
 }

@@ -17,7 +17,7 @@ import { frazioneCode, isLocalUrl, startLocalHub } from './local-hub';
 import type { LocalHub } from './local-hub';
 import { ROOT, UI_DIR, configPath } from './paths';
 import { buildUi, uiNeedsBuild } from './ui-build';
-import { startRuntime } from './runtime';
+import { startRestartableRuntime } from './runtime';
 
 const CHROMIUM_CANDIDATES = ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'];
 
@@ -137,11 +137,14 @@ async function main(): Promise<void> {
 
   if (!values['no-build']) ensureUiBuilt();
   const log = createFileLogger(config.dataDir);
-  const runtime = await startRuntime({
+  // A technician's "restart the runtime" restarts it in place: same address and token, the window reconnects.
+  const host = await startRestartableRuntime({
     config,
     log,
     browser: { uiDir: UI_DIR, ...(values.port !== undefined && { port: Number(values.port) }) },
   });
+  host.onRestarted(() => out('Kiosk runtime restarted by a technician.'));
+  const runtime = host.current();
   const url = runtime.server?.url ?? '';
   out(`Sportello kiosk: ${url}`);
   const sync = runtime.sync;
@@ -202,7 +205,7 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     browser?.kill('SIGTERM');
-    void runtime
+    void host
       .close()
       .then(() => Promise.all([sims?.close(), stopHub()]))
       .then(() => process.exit(0));

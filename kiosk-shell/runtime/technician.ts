@@ -7,18 +7,30 @@
 import type { Database } from 'better-sqlite3';
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import type { LogLevel, LogLine, MethodName, SyncState, TechnicianOverview } from '../api/contract';
+import type {
+  ConfigProblem,
+  LogLevel,
+  LogLine,
+  MethodName,
+  SyncState,
+  TechnicianCardEvent,
+  TechnicianOverview,
+  TechnicianProgress,
+} from '../api/contract';
+import { checkTechnicianCard } from './technician-card';
 import { freeBytes } from '../../sync/store/disk';
 import { queueStats } from '../../sync/store/submissions';
 import {
   TECH_KEYS,
   appendAudit,
   getTechState,
-  integrityCheck,
+  integrityCheckInSteps,
   recentRejected,
   setTechState,
 } from '../../sync/store/technician';
-import type { Config } from './config';
+import { ConfigOverrideSchema, DEVICE_FIELDS, applyOverride, devicePathProblem, mergeOverrides } from './config';
+import type { Config, ConfigOverride, DeviceField } from './config';
+import { SyncError } from '../../sync/client';
 import type { DeviceManager } from './devices';
 import { ApiFailure } from './dispatch';
 import type { Handlers } from './dispatch';
@@ -40,13 +52,30 @@ import type { LockoutState } from './technician-auth';
 export type TechnicianMethod = Extract<MethodName, `technician.${string}`>;
 export type TechnicianHandlers = { [M in TechnicianMethod]: Handlers[M] };
 
+/** What technician.configure changed once applied. */
+export type ConfigChangeApplied = { reopened: DeviceField[]; syncRestarted: boolean };
+/**
+ * Applies a validated configuration (the runtime's part): reopens the devices
+ * whose path changed and restarts sync for a new hub URL or an enrollment code
+ * (enrolling first). Throws the SyncError of a failed enrollment, having put
+ * everything back as it was.
+ */
+export type Reconfigure = (next: Config, enrollmentCode: string | null) => Promise<ConfigChangeApplied>;
+
 export type TechnicianContext = {
-  config: Config;
+  /** The configuration in use (it changes with technician.configure). */
+  readonly config: Config;
   db: Database;
   devices: DeviceManager;
-  sync: SyncManager | null;
+  /** The sync manager in use (a new one after a change of hub or an enrollment). */
+  readonly sync: SyncManager | null;
+  reconfigure: Reconfigure;
+  /** Restarts the runtime shortly after the current answer has gone out. */
+  restart: () => void;
   syncState: () => SyncState;
   monitor: ServiceMonitor;
+  /** Pushes how far a running sync or integrity check is (the `technician.progress` event). */
+  progress?: (progress: TechnicianProgress) => void;
   minFreeBytes: number;
   log: Logger;
   now: () => Date;
@@ -119,8 +148,34 @@ function fileSize(path: string): number {
   }
 }
 
+function configView(config: Config): TechnicianOverview['config'] {
+  return { hubUrl: config.hub.url, frazione: config.frazione, devices: config.devices };
+}
+
+/** The technician's configuration override saved in the store, or null (an unreadable one is ignored and logged). */
+export function loadOverride(db: Database, log?: Logger): ConfigOverride | null {
+  const text = getTechState(db, TECH_KEYS.configOverride);
+  if (text === null) return null;
+  try {
+    return ConfigOverrideSchema.parse(JSON.parse(text));
+  } catch {
+    log?.error({ event: 'config.override-invalid' }, 'the saved configuration override is invalid: ignored');
+    return null;
+  }
+}
+
+/** What a refused configuration change answers. */
+function configProblem(err: SyncError): ConfigProblem {
+  // Any other code is the hub's refusal of this code (unknown, used, expired) or of this kiosk.
+  return err.code === 'HUB_UNREACHABLE' || err.code === 'HUB_TIMEOUT' ? 'hub-unreachable' : 'enroll-refused';
+}
+
 /** The handlers of the Technician section of the contract. */
-export function createTechnician(ctx: TechnicianContext): { handlers: TechnicianHandlers } {
+export function createTechnician(ctx: TechnicianContext): {
+  handlers: TechnicianHandlers;
+  /** A technician card was scanned: checked offline; a good one opens a session like a good PIN. */
+  cardLogin(token: string): TechnicianCardEvent;
+} {
   const { config, db } = ctx;
   const log = ctx.log.child({ module: 'technician' });
   const now = () => ctx.now().getTime();
@@ -130,6 +185,9 @@ export function createTechnician(ctx: TechnicianContext): { handlers: Technician
     appendAudit(db, { at: now(), actor, action, ...(detail && { detail }) });
     log.info({ event: 'technician.action', actor, action }, 'technician action');
   };
+
+  const progress = (p: TechnicianProgress) => ctx.progress?.(p);
+  let running: Promise<string> | null = null;
 
   const lockout = (): LockoutState => parseLockout(getTechState(db, TECH_KEYS.lockout));
   const saveLockout = (s: LockoutState) =>
@@ -162,7 +220,7 @@ export function createTechnician(ctx: TechnicianContext): { handlers: Technician
         freeBytes: freeBytes(db),
         minFreeBytes: ctx.minFreeBytes,
       },
-      config: { hubUrl: config.hub.url, frazione: config.frazione, devices: config.devices },
+      config: configView(ctx.config),
       appVersion: APP_VERSION,
       uptimeS: Math.max(0, Math.round((now() - ctx.startedAt) / 1000)),
     };
@@ -228,15 +286,42 @@ export function createTechnician(ctx: TechnicianContext): { handlers: Technician
     },
     'technician.syncNow': async ({ token }) => {
       const actor = authorize(token);
-      await ctx.sync?.syncNow();
+      const sync = ctx.sync;
+      // Progress counts what left the queue (delivered or refused by the hub) of what was queued at the
+      // start; it never goes back, even when a resident queues a new request meanwhile.
+      const queuedNow = () => {
+        const q = queueStats(db, ctx.now());
+        return q.queued + q.sending;
+      };
+      const total = queuedNow();
+      let done = 0;
+      const report = (left: number, last = false) => {
+        const next = Math.min(total, Math.max(done, total - left));
+        if (next === done && !last) return;
+        done = next;
+        progress({ action: 'syncNow', done, total });
+      };
+      progress({ action: 'syncNow', done, total });
+      // The sync status changes after every pushed batch.
+      const off = sync?.onStatus((s) => report(s.queued));
+      try {
+        await sync?.syncNow();
+      } finally {
+        off?.();
+      }
       const state = ctx.syncState();
+      report(queuedNow(), true);
       audit(actor, 'sync-now', { online: state.online, queued: state.queued, error: state.lastError });
       return state;
     },
-    'technician.checkIntegrity': ({ token }) => {
+    'technician.checkIntegrity': async ({ token }) => {
       const actor = authorize(token);
       const started = now();
-      const result = integrityCheck(db);
+      // One check at a time: a second request waits for the running one and gets its verdict.
+      running ??= integrityCheckInSteps(db, (p) => progress({ action: 'checkIntegrity', ...p })).finally(() => {
+        running = null;
+      });
+      const result = await running;
       const ok = result === 'ok';
       ctx.monitor.setIntegrityFailed(!ok);
       audit(actor, 'integrity-check', { ok });
@@ -251,6 +336,62 @@ export function createTechnician(ctx: TechnicianContext): { handlers: Technician
         ...(limit && { limit }),
       });
     },
+    'technician.printPreviews': ({ token }) => {
+      authorize(token);
+      return ctx.devices.previews();
+    },
+    'technician.configure': async ({ token, hubUrl, enrollmentCode, devices }) => {
+      const actor = authorize(token);
+      // The enrollment code goes to the hub only: never to the audit, a log or the store.
+      const refuse = (problem: ConfigProblem, field: string) => {
+        audit(actor, 'config.refused', { field, problem });
+        return { ok: false as const, problem, field };
+      };
+      const parsed = ConfigOverrideSchema.safeParse({
+        ...(hubUrl !== undefined && { hubUrl }),
+        ...(devices && { devices }),
+      });
+      if (!parsed.success) return refuse('invalid', parsed.error.issues[0]?.path.join('.') || 'config');
+      const change = parsed.data;
+      for (const field of DEVICE_FIELDS) {
+        const path = change.devices?.[field];
+        const problem = path ? devicePathProblem(path) : null;
+        if (problem) return refuse(problem, `devices.${field}`);
+      }
+      if (enrollmentCode !== undefined && !ctx.sync) {
+        throw new ApiFailure('OUT_OF_SERVICE', 'this kiosk does not sync (its store failed the integrity check)');
+      }
+      let applied: ConfigChangeApplied;
+      try {
+        applied = await ctx.reconfigure(applyOverride(ctx.config, change), enrollmentCode ?? null);
+      } catch (err) {
+        if (err instanceof SyncError) return refuse(configProblem(err), 'enrollmentCode');
+        throw err;
+      }
+      setTechState(db, TECH_KEYS.configOverride, JSON.stringify(mergeOverrides(loadOverride(db, log), change)), now());
+      const paths: Record<string, string | null> = {};
+      for (const field of DEVICE_FIELDS) {
+        const path = change.devices?.[field];
+        if (path !== undefined) paths[field] = path;
+      }
+      audit(actor, 'config.changed', {
+        ...(change.hubUrl !== undefined && { hubUrl: change.hubUrl }),
+        ...paths,
+        enrolled: enrollmentCode !== undefined,
+        reopened: applied.reopened.join(','),
+        syncRestarted: applied.syncRestarted,
+      });
+      return { ok: true as const, config: configView(ctx.config), ...applied };
+    },
+    'technician.restart': ({ token, target }) => {
+      const actor = authorize(token);
+      audit(actor, target === 'ui' ? 'restart.ui' : 'restart.runtime');
+      if (target === 'runtime') {
+        log.warn({ event: 'runtime.restart-requested', actor }, 'runtime restart requested by a technician');
+        ctx.restart();
+      }
+      return {};
+    },
     'technician.setService': ({ token, inService, message }) => {
       const actor = authorize(token);
       const status = ctx.monitor.setForced(!inService, inService ? null : message?.trim() || null);
@@ -258,5 +399,32 @@ export function createTechnician(ctx: TechnicianContext): { handlers: Technician
       return status;
     },
   };
-  return { handlers };
+  // A card shares the PIN's lockout: a bad card is a wrong try, and a locked kiosk checks no card.
+  const cardLogin = (cardToken: string): TechnicianCardEvent => {
+    const at = now();
+    const state = lockout();
+    if (isLocked(state, at)) {
+      audit('card', 'login.refused-locked');
+      return { ok: false, problem: 'locked', retryAt: new Date(state.lockedUntil!).toISOString() };
+    }
+    const checked = checkTechnicianCard(db, cardToken, at);
+    if (checked.ok) {
+      saveLockout(NO_LOCKOUT);
+      const actor = `card:${checked.card.id}`;
+      const token = sessions.open(actor);
+      audit(actor, 'login');
+      return { ok: true, token, idleTimeoutS: config.technician.sessionIdleS };
+    }
+    const next = afterWrongPin(state, at);
+    saveLockout(next);
+    log.warn({ event: 'technician.card-refused', reason: checked.reason }, 'technician card refused');
+    if (isLocked(next, at)) {
+      audit('card', 'login.locked-out', { reason: checked.reason, lockouts: next.lockouts });
+      return { ok: false, problem: 'locked', retryAt: new Date(next.lockedUntil!).toISOString() };
+    }
+    audit('card', 'login.card-refused', { reason: checked.reason, failures: next.failures });
+    return { ok: false, problem: checked.reason, attemptsLeft: MAX_TRIES - next.failures };
+  };
+
+  return { handlers, cardLogin };
 }

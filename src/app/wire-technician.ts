@@ -3,7 +3,7 @@ import type { TechnicianLogin, TechnicianOverview } from '../../kiosk-shell/api/
 import type { KioskApi } from '../api/client';
 import { unwrap } from '../api/unwrap';
 import { technicianMachine } from '../machines/technician';
-import type { ActionResult, TechAction, TechnicianEvent } from '../machines/technician';
+import type { ActionResult, RestartTarget, TechAction, TechnicianEvent } from '../machines/technician';
 
 /** How often the technician's overview is read again while the screens are open. */
 const LIVE_REFRESH_MS = 3_000;
@@ -45,6 +45,10 @@ async function run(api: KioskApi, token: string, action: TechAction): Promise<Ac
           }),
         ),
       };
+    case 'previews':
+      return { kind: 'previews', previews: unwrap(await api.call('technician.printPreviews', { token })) };
+    case 'configure':
+      return { kind: 'configure', result: unwrap(await api.call('technician.configure', { token, ...action.change })) };
   }
 }
 
@@ -73,6 +77,8 @@ export function technicianFlow(api: KioskApi) {
           api.on('devices.status', refresh),
           api.on('sync.status', refresh),
           api.on('kiosk.status', refresh),
+          // How far a running sync or integrity check is: the machine keeps it for the running action only.
+          api.on('technician.progress', (progress) => sendBack({ type: 'action.progressed', progress })),
         ];
         const timer = setInterval(refresh, LIVE_REFRESH_MS);
         return () => {
@@ -80,6 +86,14 @@ export function technicianFlow(api: KioskApi) {
           clearInterval(timer);
           for (const off of offs) off();
         };
+      }),
+      restart: fromPromise<void, { token: string; target: RestartTarget }>(async ({ input }) => {
+        unwrap(await api.call('technician.restart', { token: input.token, target: input.target }));
+        if (input.target === 'ui') {
+          // The session ends before the page goes: a reload starts from the attract screen.
+          await api.call('technician.logout', { token: input.token });
+          window.location.reload();
+        }
       }),
       logout: fromPromise<void, { token: string }>(async ({ input }) => {
         if (input.token) await api.call('technician.logout', { token: input.token });

@@ -12,8 +12,14 @@ import type {
   LogLevel,
   LogLine,
   SyncState,
+  TechnicianCardEvent,
+  TechnicianCardProblem,
   TechnicianLogin,
   TechnicianOverview,
+  TechnicianProgress,
+  PrintPreview,
+  TechnicianConfigChange,
+  TechnicianConfigResult,
 } from '../../kiosk-shell/api/contract';
 
 export const PIN_MIN = 4;
@@ -30,7 +36,12 @@ export type TechAction =
   | { kind: 'syncNow' }
   | { kind: 'checkIntegrity' }
   | { kind: 'logs'; minLevel: LogLevel | null; module: string | null }
-  | { kind: 'setService'; inService: boolean; message: string };
+  | { kind: 'setService'; inService: boolean; message: string }
+  | { kind: 'previews' }
+  | { kind: 'configure'; change: ConfigChange };
+
+/** A configuration change from the screen (only what the technician changed; the code is used once). */
+export type ConfigChange = Omit<TechnicianConfigChange, 'token'>;
 
 export type ActionResult =
   | { kind: 'testPrint'; mm: number }
@@ -39,7 +50,9 @@ export type ActionResult =
   | { kind: 'syncNow'; sync: SyncState }
   | { kind: 'checkIntegrity'; ok: boolean; detail: string }
   | { kind: 'logs'; lines: LogLine[] }
-  | { kind: 'setService'; status: KioskStatus };
+  | { kind: 'setService'; status: KioskStatus }
+  | { kind: 'previews'; previews: PrintPreview[] }
+  | { kind: 'configure'; result: TechnicianConfigResult };
 
 export type ActionState = {
   kind: TechAction['kind'];
@@ -50,7 +63,9 @@ export type ActionState = {
 
 export type TechnicianContext = {
   pin: string;
-  problem: 'wrong' | 'locked' | 'failed' | null;
+  problem: 'wrong' | 'locked' | 'failed' | 'card' | null;
+  /** Why the last technician card was refused (with problem 'card'). */
+  cardProblem: TechnicianCardProblem | null;
   attemptsLeft: number | null;
   retryAt: string | null;
   token: string | null;
@@ -60,10 +75,26 @@ export type TechnicianContext = {
   reads: LastRead[];
   logs: LogLine[];
   integrity: { ok: boolean; detail: string } | null;
+  /**
+   * How far the running (or last) force sync or integrity check got, from the
+   * runtime's `technician.progress`; kept after it ends, so a sync the hub
+   * stopped shows where it stopped. Null until the first report.
+   */
+  progress: TechnicianProgress | null;
   logFilter: { minLevel: LogLevel | null; module: string | null };
+  /** The last prints' previews (masked by the runtime), newest first. */
+  previews: PrintPreview[];
+  /** The answer to the last configuration change. */
+  configResult: TechnicianConfigResult | null;
+  /** What a technician asked to restart; null until then. */
+  restart: RestartTarget | null;
 };
 
+export type RestartTarget = 'ui' | 'runtime';
+
 export type TechnicianEvent =
+  /** A technician card was scanned while the PIN pad was open. */
+  | { type: 'card.read'; card: TechnicianCardEvent }
   | { type: 'pin.digit'; digit: string }
   | { type: 'pin.erase' }
   | { type: 'pin.submitted' }
@@ -71,6 +102,10 @@ export type TechnicianEvent =
   | { type: 'user.acted' }
   | { type: 'section.selected'; section: Section }
   | { type: 'action.requested'; action: TechAction }
+  /** The runtime reported how far a running sync or integrity check is. */
+  | { type: 'action.progressed'; progress: TechnicianProgress }
+  /** Restart the interface (the page reloads) or the runtime (it closes and starts again); the session ends. */
+  | { type: 'restart.requested'; target: RestartTarget }
   | { type: 'overview.updated'; overview: TechnicianOverview };
 
 /** Thrown (with this code) by the wiring when the runtime refused the token. */
@@ -78,6 +113,15 @@ export type CodedError = { code?: string };
 
 const isUnauthorized = (error: unknown) => (error as CodedError | null)?.code === 'UNAUTHORIZED';
 const errorCodeOf = (error: unknown) => (error as CodedError | null)?.code ?? 'INTERNAL';
+
+/** What a card verdict sets: the session token, or the refusal shown on the PIN pad. */
+function cardOutcome(card: TechnicianCardEvent): Partial<TechnicianContext> {
+  if (card.ok) return { token: card.token, problem: null, cardProblem: null, attemptsLeft: null, retryAt: null };
+  if (card.problem === 'locked') {
+    return { problem: 'locked', cardProblem: null, retryAt: card.retryAt, attemptsLeft: 0 };
+  }
+  return { problem: 'card', cardProblem: card.problem, attemptsLeft: card.attemptsLeft, retryAt: null };
+}
 
 export const technicianMachine = setup({
   types: {
@@ -97,6 +141,10 @@ export const technicianMachine = setup({
     /** Pushes `overview.updated` while the screens are open (devices and queue live). */
     liveUpdates: fromCallback<TechnicianEvent, { token: string }>(() => undefined),
     logout: fromPromise<void, { token: string }>(() => Promise.resolve()),
+    /** Asks the runtime for the restart; for the UI, then logs out and reloads the page. */
+    restart: fromPromise<void, { token: string; target: RestartTarget }>(() => {
+      throw new Error('restart must be provided');
+    }),
   },
   delays: {
     /** The PIN pad goes back to the attract screen after this long untouched. */
@@ -109,6 +157,11 @@ export const technicianMachine = setup({
     isLoggedIn: (_, login: TechnicianLogin) => login.ok,
     isLocked: (_, login: TechnicianLogin) => !login.ok && login.problem === 'locked',
     isUnauthorized: (_, error: unknown) => isUnauthorized(error),
+    hasSession: ({ context }) => context.token !== null,
+    isProgressOfRunningAction: ({ context, event }) =>
+      event.type === 'action.progressed' &&
+      context.action?.state === 'running' &&
+      context.action.kind === event.progress.action,
   },
   actions: {
     addDigit: assign({
@@ -128,6 +181,7 @@ export const technicianMachine = setup({
           : { problem: 'wrong' as const, attemptsLeft: login.attemptsLeft, retryAt: null },
     ),
     markLoginFailed: assign({ problem: 'failed' as const }),
+    assignCard: assign(({ event }) => (event.type === 'card.read' ? cardOutcome(event.card) : {})),
     assignOverview: assign({ overview: (_, overview: TechnicianOverview) => overview }),
     selectSection: assign({
       section: ({ context, event }) => (event.type === 'section.selected' ? event.section : context.section),
@@ -138,8 +192,10 @@ export const technicianMachine = setup({
       const { action } = event;
       return {
         action: { kind: action.kind, state: 'running' as const, code: null },
+        progress: null,
         ...(action.kind === 'logs' && { logFilter: { minLevel: action.minLevel, module: action.module } }),
         ...(action.kind === 'checkIntegrity' && { integrity: null }),
+        ...(action.kind === 'configure' && { configResult: null }),
       };
     }),
     finishAction: assign(({ context }, result: ActionResult) => {
@@ -169,21 +225,44 @@ export const technicianMachine = setup({
                 },
               }
             : done;
+        case 'previews':
+          return { ...done, previews: result.previews };
+        case 'configure':
+          return result.result.ok && overview
+            ? { ...done, configResult: result.result, overview: { ...overview, config: result.result.config } }
+            : { ...done, configResult: result.result };
         case 'testPrint':
           return done;
       }
+    }),
+    assignProgress: assign({
+      progress: ({ context, event }) => (event.type === 'action.progressed' ? event.progress : context.progress),
     }),
     failAction: assign({
       action: ({ context }, error: unknown) =>
         context.action ? { ...context.action, state: 'failed' as const, code: errorCodeOf(error) } : null,
     }),
-    forgetSession: assign({ token: null, overview: null, reads: [], logs: [], integrity: null, action: null }),
+    forgetSession: assign({
+      token: null,
+      overview: null,
+      reads: [],
+      logs: [],
+      integrity: null,
+      progress: null,
+      action: null,
+      previews: [],
+      configResult: null,
+    }),
+    assignRestart: assign({
+      restart: ({ context, event }) => (event.type === 'restart.requested' ? event.target : context.restart),
+    }),
   },
 }).createMachine({
   id: 'technician',
   context: {
     pin: '',
     problem: null,
+    cardProblem: null,
     attemptsLeft: null,
     retryAt: null,
     token: null,
@@ -193,12 +272,19 @@ export const technicianMachine = setup({
     reads: [],
     logs: [],
     integrity: null,
+    progress: null,
     logFilter: { minLevel: null, module: null },
+    previews: [],
+    configResult: null,
+    restart: null,
   },
   initial: 'pin',
   states: {
     pin: {
+      // A good card (`card.read`, also sent on entry by the session): straight to the screens.
+      always: { guard: 'hasSession', target: 'session' },
       on: {
+        'card.read': { target: 'pin', reenter: true, actions: ['clearPin', 'assignCard'] },
         'pin.digit': { target: 'pin', reenter: true, actions: 'addDigit' },
         'pin.erase': { target: 'pin', reenter: true, actions: 'eraseDigit' },
         'pin.submitted': { guard: 'isPinComplete', target: 'checking' },
@@ -227,6 +313,7 @@ export const technicianMachine = setup({
       invoke: { src: 'liveUpdates', input: ({ context }) => ({ token: context.token! }) },
       on: {
         'exit.requested': '#technician.leaving',
+        'restart.requested': { target: '#technician.restarting', actions: 'assignRestart' },
         'overview.updated': { actions: { type: 'assignOverview', params: ({ event }) => event.overview } },
         'section.selected': { actions: 'selectSection' },
       },
@@ -262,6 +349,7 @@ export const technicianMachine = setup({
               on: { 'action.requested': { target: 'running', actions: 'startAction' } },
             },
             running: {
+              on: { 'action.progressed': { guard: 'isProgressOfRunningAction', actions: 'assignProgress' } },
               invoke: {
                 id: 'action',
                 src: 'runAction',
@@ -308,6 +396,16 @@ export const technicianMachine = setup({
     expired: {
       entry: 'forgetSession',
       always: 'pin',
+    },
+    /** The session ends with the restart: the runtime forgets every session, the page reloads. */
+    restarting: {
+      invoke: {
+        id: 'restart',
+        src: 'restart',
+        input: ({ context }) => ({ token: context.token ?? '', target: context.restart ?? 'ui' }),
+        onDone: { target: 'done', actions: 'forgetSession' },
+        onError: { target: 'leaving' },
+      },
     },
     leaving: {
       invoke: {

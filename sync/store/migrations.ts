@@ -191,6 +191,25 @@ export const migrations: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 7,
+    name: 'printer paper counter',
+    up: (db) => {
+      // The paper used on the current roll (hardware/printer/paper.ts), keyed by the
+      // device's name ('printer'), not its path: the roll stays in the cabinet when a
+      // technician changes the port. "Paper roll replaced" and the remaining-receipts
+      // estimate survive a restart. Counts and millimetres only.
+      db.exec(`
+        CREATE TABLE printer_paper (
+          printer      TEXT PRIMARY KEY,
+          used_mm      REAL NOT NULL CHECK (used_mm >= 0),
+          receipts     INTEGER NOT NULL CHECK (receipts >= 0),
+          replaced_at  INTEGER,
+          updated_at   INTEGER NOT NULL
+        ) STRICT;
+      `);
+    },
+  },
 ];
 
 export const LATEST_VERSION = migrations.reduce((v, m) => Math.max(v, m.version), 0);

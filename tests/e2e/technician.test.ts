@@ -14,11 +14,16 @@ import type { VirtualDevices } from '../../hardware/sim/devices';
 import { parseConfig } from '../../kiosk-shell/runtime/config';
 import { createLogger } from '../../kiosk-shell/runtime/log';
 import { UI_DIR } from '../../kiosk-shell/runtime/paths';
-import { startRuntime } from '../../kiosk-shell/runtime/runtime';
-import type { Runtime } from '../../kiosk-shell/runtime/runtime';
+import { startRestartableRuntime } from '../../kiosk-shell/runtime/runtime';
+import type { Runtime, RuntimeHost } from '../../kiosk-shell/runtime/runtime';
+import { recentAudit } from '../../sync/store/technician';
+import { createSubmission, newSubmissionId } from '../../sync/store/submissions';
+import { loadEnrollment } from '../../sync/client';
+import { seal } from '../../sync/crypto/seal';
 import { startHub } from '../../server/hub';
+import { TestConsole } from '../../server/console-api/test-client';
 import type { RunningHub } from '../../server/hub';
-import { DEMO_CONFIG, LOCALES, STRINGS, expectNoAxeViolations, fill, launchBrowser } from './harness';
+import { DEMO_CONFIG, LOCALES, STRINGS, expectNoAxeViolations, fill, launchBrowser, screenshot } from './harness';
 import { until } from './services-harness';
 
 const it_ = STRINGS.it;
@@ -30,6 +35,8 @@ let browser: Browser;
 let hub: RunningHub;
 let sims: VirtualDevices;
 let runtime: Runtime;
+/** The runtime restarts in place (technician.restart): `runtime` follows it. */
+let host: RuntimeHost;
 let dataDir: string;
 let hubDir: string;
 const contexts: BrowserContext[] = [];
@@ -42,7 +49,7 @@ async function startTechnicianKiosk(): Promise<void> {
   sims = await startVirtualDevices(dataDir);
   const base = parseConfig(JSON.parse(readFileSync(DEMO_CONFIG, 'utf8')), DEMO_CONFIG, { SPORTELLO_DATA_DIR: dataDir });
   const { printer, scanner, magstripe, mrz } = sims.paths;
-  runtime = await startRuntime({
+  host = await startRestartableRuntime({
     config: {
       ...base,
       hub: { url: hub.url },
@@ -51,6 +58,10 @@ async function startTechnicianKiosk(): Promise<void> {
     },
     log: createLogger({ level: 'silent' }),
     browser: { uiDir: UI_DIR, port: 0 },
+  });
+  runtime = host.current();
+  host.onRestarted((next) => {
+    runtime = next;
   });
   await runtime.sync!.enroll(await hub.admin.createEnrollmentCode({ istat: '011011', frazione: 'colombiera' }));
   await until(() => runtime.devices.status().printer.connection === 'connected', 'the printer');
@@ -67,7 +78,7 @@ afterEach(async () => {
 
 afterAll(async () => {
   await browser?.close();
-  await runtime?.close();
+  await host?.close();
   await sims?.close();
   await hub?.close();
   rmSync(dataDir, { recursive: true, force: true });
@@ -116,6 +127,14 @@ async function done(page: Page): Promise<void> {
   await page.getByRole('status').filter({ hasText: tech.action.done }).waitFor();
 }
 
+/** The action's determinate progress bar, named `name`, stands full at `total` with "total di total" beside it. */
+async function expectFullBar(page: Page, name: string, total: number): Promise<void> {
+  const bar = page.getByRole('progressbar', { name, exact: true });
+  await bar.waitFor();
+  expect(await bar.evaluate((el: HTMLProgressElement) => [el.value, el.max])).toEqual([total, total]);
+  await page.getByText(fill(tech.action.progress, { done: total, total }), { exact: true }).waitFor();
+}
+
 describe('technician mode', () => {
   it('opens with the hidden gesture and a PIN, and runs every diagnostic on the virtual devices', async () => {
     const page = await open();
@@ -162,19 +181,43 @@ describe('technician mode', () => {
 
     await page.getByRole('button', { name: tech.device.paperReplaced, exact: true }).click();
     await done(page);
+    // The last prints as images, masked by the runtime.
+    await page.getByRole('button', { name: tech.previews.show, exact: true }).click();
+    const preview = page.getByRole('list', { name: tech.previews.title }).getByRole('img').first();
+    expect(await preview.getAttribute('alt')).toContain(tech.previews.kind.test);
+    expect(await preview.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth > 0)).toBe(true);
     await expectNoAxeViolations(page, 'technician devices');
 
     // Network and queue: force a sync with the real hub.
     await section(page, tech.nav.network);
     await page.getByRole('heading', { name: fill(tech.network.hub, { state: tech.network.online }) }).waitFor();
+    // Three requests wait in the queue (written as the runtime does, the hub not told yet).
+    const { hubEncryptionKey } = loadEnrollment(runtime.store.db)!;
+    for (let i = 0; i < 3; i++) {
+      const id = newSubmissionId(new Date());
+      createSubmission(runtime.store.db, {
+        id,
+        kind: 'certificate',
+        service: 'residenza',
+        locale: 'it',
+        publicFields: { copies: 1 },
+        sealed: await seal(hubEncryptionKey, new TextEncoder().encode(JSON.stringify({ codiceFiscale: CF })), id),
+        now: new Date(),
+      });
+    }
     await page.getByRole('button', { name: tech.network.syncNow, exact: true }).click();
     await done(page);
+    await expectFullBar(page, tech.network.syncProgress, 3);
     await expectNoAxeViolations(page, 'technician network');
 
-    // Storage: integrity check on demand.
+    // Storage: integrity check on demand, part by part.
     await section(page, tech.nav.storage);
     await page.getByRole('button', { name: tech.storage.check, exact: true }).click();
     await page.getByText(tech.storage.ok, { exact: true }).waitFor();
+    const tables = runtime.store.db.prepare("SELECT COUNT(*) AS n FROM sqlite_schema WHERE type = 'table'").get() as {
+      n: number;
+    };
+    await expectFullBar(page, tech.storage.checkProgress, tables.n + 2);
     await expectNoAxeViolations(page, 'technician storage');
 
     await section(page, tech.nav.logs);
@@ -183,8 +226,30 @@ describe('technician mode', () => {
     await expectNoAxeViolations(page, 'technician logs');
 
     await section(page, tech.nav.config);
-    await page.getByText(hub.url, { exact: true }).waitFor();
+    expect(await page.getByRole('textbox', { name: tech.config.hubUrl, exact: true }).inputValue()).toBe(hub.url);
     await expectNoAxeViolations(page, 'technician configuration');
+    // A port that does not exist is refused, naming the device, and nothing changes.
+    const mrzPort = page.getByRole('textbox', { name: fill(tech.config.port, { device: tech.device.mrz }) });
+    await mrzPort.fill(join(dataDir, 'dev', 'missing'));
+    await page.getByRole('button', { name: tech.config.save, exact: true }).click();
+    await page
+      .getByRole('alert')
+      .filter({ hasText: fill(tech.config.problem['path-missing'], { field: tech.device.mrz }) })
+      .waitFor();
+    expect(runtime.config.devices.mrz).toBe(sims.paths.mrz);
+    await expectNoAxeViolations(page, 'technician configuration refused');
+    // Unconfigured, then back on its port: the reader is reopened each time, without a restart.
+    await mrzPort.fill('');
+    await page.getByRole('button', { name: tech.config.save, exact: true }).click();
+    await page
+      .getByRole('status')
+      .filter({ hasText: fill(tech.config.reopened, { devices: tech.device.mrz }) })
+      .waitFor();
+    expect(runtime.devices.status().mrz.connection).toBe('not-configured');
+    await mrzPort.fill(sims.paths.mrz);
+    await page.getByRole('button', { name: tech.config.save, exact: true }).click();
+    await done(page);
+    await until(() => runtime.devices.status().mrz.connection === 'connected', 'the MRZ reader reopened');
 
     await page.getByRole('button', { name: tech.nav.exit, exact: true }).click();
     await attractShown(page);
@@ -232,6 +297,70 @@ describe('technician mode', () => {
     await attractShown(page);
     await sims.commands.paper(['ok']);
     for (const d of ['magstripe', 'mrz']) await sims.commands.plug([d]);
+  });
+
+  it('restarts the interface, then the runtime, and the UI reconnects by itself', async () => {
+    const page = await open();
+    await attractShown(page);
+    await gesture(page);
+    await typePin(page, DEMO_PIN);
+    // The page reloads (the session ended first) and comes back to the attract screen.
+    await Promise.all([
+      page.waitForEvent('load'),
+      page.getByRole('button', { name: tech.status.restartUi, exact: true }).click(),
+    ]);
+    await page.locator('main:not([aria-busy="true"])').first().waitFor();
+    await attractShown(page);
+    expect(recentAudit(runtime.store.db).map((a) => a.action)).toEqual(
+      expect.arrayContaining(['restart.ui', 'logout']),
+    );
+
+    const first = runtime;
+    await gesture(page);
+    await typePin(page, DEMO_PIN);
+    await page.getByRole('button', { name: tech.status.restartRuntime, exact: true }).click();
+    await attractShown(page);
+    await until(() => runtime !== first, 'the new runtime');
+    // The same page talks to the new runtime: a technician logs in again.
+    await gesture(page);
+    await typePin(page, DEMO_PIN);
+    await page.getByRole('heading', { name: tech.status.inService, exact: true }).waitFor();
+    expect(recentAudit(runtime.store.db).map((a) => a.action)).toContain('restart.runtime');
+    await page.getByRole('button', { name: tech.nav.exit, exact: true }).click();
+    await attractShown(page);
+  });
+
+  it('opens technician mode with a scanned technician card, and says why a revoked one is refused', async () => {
+    await hub.users.create({ login: 'tecnico-carta', role: 'technician', password: 'correct horse battery' });
+    await hub.users.create({ login: 'admin-carte', role: 'admin', password: 'correct horse battery' });
+    const admin = new TestConsole(hub.url);
+    expect((await admin.login('admin-carte', 'correct horse battery')).status).toBe(200);
+    const issued = await admin.call('POST', '/console/api/cards', { body: { login: 'tecnico-carta' } });
+    const card = (issued.json as { card: { id: string; text: string } }).card;
+
+    const page = await open();
+    await attractShown(page);
+    await sims.commands.scan([card.text]);
+    await page.getByRole('heading', { name: tech.status.inService, exact: true }).waitFor();
+    await expectNoAxeViolations(page, 'technician mode by card');
+    expect(recentAudit(runtime.store.db, 5).map((a) => [a.actor, a.action])).toContainEqual([
+      `card:${card.id}`,
+      'login',
+    ]);
+    await page.getByRole('button', { name: tech.nav.exit, exact: true }).click();
+    await attractShown(page);
+
+    expect((await admin.call('POST', `/console/api/cards/${card.id}/revoke`)).status).toBe(200);
+    await runtime.sync!.syncNow();
+    await sims.commands.scan([card.text]);
+    await page.getByRole('alert').filter({ hasText: tech.pin.card.revoked }).waitFor();
+    await expectNoAxeViolations(page, 'technician card refused');
+    await screenshot(page, 'technician-card-refused');
+    // No dead end: the PIN still works from the same pad (and clears the wrong-try count).
+    await typePin(page, DEMO_PIN);
+    await page.getByRole('heading', { name: tech.status.inService, exact: true }).waitFor();
+    await page.getByRole('button', { name: tech.nav.exit, exact: true }).click();
+    await attractShown(page);
   });
 
   it('locks the PIN pad after five wrong PINs', async () => {

@@ -3,6 +3,7 @@ import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { ActorRefFrom, SnapshotFrom } from 'xstate';
 import type { DeviceState, KioskDescription, LogLevel, TechnicianOverview } from '../../../kiosk-shell/api/contract';
+import { AccessBar } from '../../access/AccessBar';
 import { Button } from '../../components/Button';
 import { PIN_MIN, SECTIONS } from '../../machines/technician';
 import type { Section, TechnicianContext, TechnicianMachine } from '../../machines/technician';
@@ -52,7 +53,9 @@ function PinPad({ context, send }: { context: TechnicianContext; send: Send }) {
         ? t('technician.pin.locked', { time: formatTime(context.retryAt, t) })
         : context.problem === 'failed'
           ? t('technician.pin.failed')
-          : null;
+          : context.problem === 'card' && context.cardProblem !== null
+            ? `${t(`technician.pin.card.${context.cardProblem}`)} ${t('technician.pin.cardTries', { count: context.attemptsLeft ?? 0 })}`
+            : null;
   return (
     <section aria-labelledby="pin-title">
       <h2 id="pin-title">{t('technician.pin.title')}</h2>
@@ -91,23 +94,53 @@ function PinPad({ context, send }: { context: TechnicianContext; send: Send }) {
   );
 }
 
+/** The accessible name of each action's progress bar. */
+const PROGRESS_LABEL = {
+  syncNow: 'technician.network.syncProgress',
+  checkIntegrity: 'technician.storage.checkProgress',
+} as const;
+
+/**
+ * A determinate bar for an action the runtime reports on (force sync,
+ * integrity check), with "12 of 40" beside it; it stays after the action ends,
+ * so a sync the hub stopped shows where it stopped, next to the reason.
+ */
+function ActionProgress({ context, kind }: { context: TechnicianContext; kind: string }) {
+  const { t } = useTranslation();
+  const progress = context.progress;
+  if (!progress || progress.action !== kind || progress.total === 0) return null;
+  return (
+    <p className="tech-progress">
+      <progress value={progress.done} max={progress.total} aria-label={t(PROGRESS_LABEL[progress.action])} />{' '}
+      <span>{t('technician.action.progress', { done: progress.done, total: progress.total })}</span>
+    </p>
+  );
+}
+
 function ActionStatus({ context, kind }: { context: TechnicianContext; kind: string }) {
   const { t } = useTranslation();
   const action = context.action;
   if (!action || action.kind !== kind) return null;
   if (action.state === 'running') {
+    const reported = context.progress?.action === kind;
     return (
-      <p role="status">
-        {t('technician.action.running')} <progress aria-label={t('technician.action.running')} />
-      </p>
+      <>
+        <p role="status">
+          {t('technician.action.running')} {!reported && <progress aria-label={t('technician.action.running')} />}
+        </p>
+        <ActionProgress context={context} kind={kind} />
+      </>
     );
   }
   return (
-    <p role="status" className={action.state === 'failed' ? 'notice' : undefined}>
-      {action.state === 'failed'
-        ? t('technician.action.failed', { code: action.code ?? 'INTERNAL' })
-        : t('technician.action.done')}
-    </p>
+    <>
+      <p role="status" className={action.state === 'failed' ? 'notice' : undefined}>
+        {action.state === 'failed'
+          ? t('technician.action.failed', { code: action.code ?? 'INTERNAL' })
+          : t('technician.action.done')}
+      </p>
+      <ActionProgress context={context} kind={kind} />
+    </>
   );
 }
 
@@ -173,9 +206,14 @@ function StatusSection({
       <ActionStatus context={context} kind="setService" />
       <p>{t('technician.status.version', { version: overview.appVersion })}</p>
       <p>{t('technician.status.uptime', { minutes: Math.floor(overview.uptimeS / 60) })}</p>
+      <h3>{t('technician.status.restartTitle')}</h3>
+      <p>{t('technician.status.restartHint')}</p>
       <div className="tech-actions">
-        <Button variant="secondary" onClick={() => window.location.reload()}>
+        <Button variant="secondary" onClick={() => send({ type: 'restart.requested', target: 'ui' })}>
           {t('technician.status.restartUi')}
+        </Button>
+        <Button variant="secondary" onClick={() => send({ type: 'restart.requested', target: 'runtime' })}>
+          {t('technician.status.restartRuntime')}
         </Button>
       </div>
     </section>
@@ -240,6 +278,7 @@ function DevicesSection({
         </Button>
       </div>
       <ActionStatus context={context} kind="readerTest" />
+      <PrintPreviews context={context} send={send} />
       {context.action?.kind === 'readerTest' && context.action.state === 'done' && (
         <ul aria-label={t('technician.device.reads')}>
           {context.reads.length === 0 && <li>{t('technician.device.noReads')}</li>}
@@ -409,28 +448,155 @@ function LogsSection({ context, send }: { context: TechnicianContext; send: Send
   );
 }
 
-function ConfigSection({ overview }: { overview: TechnicianOverview }) {
+const DEVICE_FIELDS = ['printer', 'barcode', 'magstripe', 'mrz'] as const;
+type DeviceField = (typeof DEVICE_FIELDS)[number];
+const DEVICE_LABEL: Record<DeviceField, string> = {
+  printer: 'technician.device.printer',
+  barcode: 'technician.device.scanner',
+  magstripe: 'technician.device.magstripe',
+  mrz: 'technician.device.mrz',
+};
+
+/** The last prints as images, masked by the runtime (QR, pickup code and a document's text hidden). */
+function PrintPreviews({ context, send }: { context: TechnicianContext; send: Send }) {
+  const { t } = useTranslation();
+  const shown = context.action?.kind === 'previews' && context.action.state === 'done';
+  return (
+    <>
+      <h3>{t('technician.previews.title')}</h3>
+      <p>{t('technician.previews.hint')}</p>
+      <div className="tech-actions">
+        <Button variant="secondary" onClick={() => send({ type: 'action.requested', action: { kind: 'previews' } })}>
+          {t('technician.previews.show')}
+        </Button>
+      </div>
+      <ActionStatus context={context} kind="previews" />
+      {shown && context.previews.length === 0 && <p>{t('technician.previews.empty')}</p>}
+      {shown && context.previews.length > 0 && (
+        <ul className="tech-previews" aria-label={t('technician.previews.title')}>
+          {context.previews.map((p) => {
+            const caption = t('technician.previews.caption', {
+              kind: t(`technician.previews.kind.${p.kind}`),
+              time: formatTime(p.at, t),
+              outcome: p.printed
+                ? t('technician.previews.printed')
+                : t('technician.previews.notPrinted', { code: p.problem ?? 'INTERNAL' }),
+            });
+            return (
+              <li key={p.id}>
+                <figure>
+                  <img
+                    src={`data:image/svg+xml;charset=utf-8,${encodeURIComponent(p.svg)}`}
+                    alt={t('technician.previews.alt', { caption })}
+                  />
+                  <figcaption>{caption}</figcaption>
+                </figure>
+              </li>
+            );
+          })}
+        </ul>
+      )}
+    </>
+  );
+}
+
+/** Hub address, enrollment and device ports: checked by the runtime, applied at once, kept on the kiosk. */
+function ConfigSection({
+  overview,
+  context,
+  send,
+}: {
+  overview: TechnicianOverview;
+  context: TechnicianContext;
+  send: Send;
+}) {
   const { t } = useTranslation();
   const { config } = overview;
-  const path = (p: string | null) => (p === null ? t('technician.conn.notConfigured') : p);
+  const [hubUrl, setHubUrl] = useState(config.hubUrl);
+  const [code, setCode] = useState('');
+  const [paths, setPaths] = useState<Record<DeviceField, string>>({
+    printer: config.devices.printer ?? '',
+    barcode: config.devices.barcode ?? '',
+    magstripe: config.devices.magstripe ?? '',
+    mrz: config.devices.mrz ?? '',
+  });
+  const fieldLabel = (field: string) =>
+    field === 'hubUrl'
+      ? t('technician.config.hubUrl')
+      : field === 'enrollmentCode'
+        ? t('technician.config.enrollmentCode')
+        : field.startsWith('devices.') && field.slice('devices.'.length) in DEVICE_LABEL
+          ? t(DEVICE_LABEL[field.slice('devices.'.length) as DeviceField])
+          : field;
+  const save = () => {
+    const devices: Partial<Record<DeviceField, string | null>> = {};
+    for (const f of DEVICE_FIELDS) {
+      const next = paths[f].trim() === '' ? null : paths[f].trim();
+      if (next !== config.devices[f]) devices[f] = next;
+    }
+    const change = {
+      ...(hubUrl.trim() !== config.hubUrl && { hubUrl: hubUrl.trim() }),
+      ...(code.trim() && { enrollmentCode: code.trim() }),
+      ...(Object.keys(devices).length > 0 && { devices }),
+    };
+    setCode(''); // used once: never kept on screen
+    send({ type: 'action.requested', action: { kind: 'configure', change } });
+  };
+  const result = context.configResult;
   return (
     <section className="tech-section" aria-labelledby="tech-config">
       <h2 id="tech-config">{t('technician.nav.config')}</h2>
-      <dl>
-        <dt>{t('technician.config.hubUrl')}</dt>
-        <dd>{config.hubUrl}</dd>
-        <dt>{t('technician.config.frazione')}</dt>
-        <dd>{config.frazione}</dd>
-        <dt>{t('technician.device.printer')}</dt>
-        <dd>{t('technician.config.device', { path: path(config.devices.printer) })}</dd>
-        <dt>{t('technician.device.scanner')}</dt>
-        <dd>{t('technician.config.device', { path: path(config.devices.barcode) })}</dd>
-        <dt>{t('technician.device.magstripe')}</dt>
-        <dd>{t('technician.config.device', { path: path(config.devices.magstripe) })}</dd>
-        <dt>{t('technician.device.mrz')}</dt>
-        <dd>{t('technician.config.device', { path: path(config.devices.mrz) })}</dd>
-      </dl>
-      <p>{t('technician.config.readOnly')}</p>
+      <p>{t('technician.config.hint')}</p>
+      <p>
+        {t('technician.config.frazione')}: {config.frazione}
+      </p>
+      <div className="tech-form">
+        <label>
+          {t('technician.config.hubUrl')}
+          <input type="url" value={hubUrl} onChange={(e) => setHubUrl(e.target.value)} spellCheck={false} />
+        </label>
+        <label>
+          {t('technician.config.enrollmentCode')}
+          <input
+            type="text"
+            value={code}
+            onChange={(e) => setCode(e.target.value)}
+            autoComplete="off"
+            spellCheck={false}
+            aria-describedby="tech-enroll-hint"
+          />
+        </label>
+        <p id="tech-enroll-hint">{t('technician.config.enrollHint')}</p>
+        {DEVICE_FIELDS.map((f) => (
+          <label key={f}>
+            {t('technician.config.port', { device: t(DEVICE_LABEL[f]) })}
+            <input
+              type="text"
+              value={paths[f]}
+              onChange={(e) => setPaths({ ...paths, [f]: e.target.value })}
+              placeholder={t('technician.conn.notConfigured')}
+              spellCheck={false}
+            />
+          </label>
+        ))}
+      </div>
+      <div className="tech-actions">
+        <Button onClick={save}>{t('technician.config.save')}</Button>
+      </div>
+      <ActionStatus context={context} kind="configure" />
+      {result &&
+        (result.ok ? (
+          <p role="status">
+            {t('technician.config.applied')}
+            {result.reopened.length > 0 &&
+              ` ${t('technician.config.reopened', { devices: result.reopened.map((f) => t(DEVICE_LABEL[f])).join(', ') })}`}
+            {result.syncRestarted && ` ${t('technician.config.syncRestarted')}`}
+          </p>
+        ) : (
+          <p role="alert" className="notice">
+            {t(`technician.config.problem.${result.problem}`, { field: fieldLabel(result.field) })}
+          </p>
+        ))}
       <p>{t('technician.status.version', { version: overview.appVersion })}</p>
     </section>
   );
@@ -467,7 +633,7 @@ function Panel({ snapshot, send }: { snapshot: Snapshot; send: Send }) {
       ) : context.section === 'logs' ? (
         <LogsSection context={context} send={send} />
       ) : (
-        <ConfigSection overview={overview} />
+        <ConfigSection overview={overview} context={context} send={send} />
       )}
     </>
   );
@@ -496,13 +662,14 @@ export function TechnicianScreen({
         <h1 id="screen-title">{t('technician.title')}</h1>
         {inSession ? <Panel snapshot={snapshot} send={send} /> : <PinPad context={snapshot.context} send={send} />}
       </main>
-      {inSession && (
-        <footer className="screen-footer">
+      <footer className="screen-footer">
+        {inSession && (
           <Button variant="secondary" onClick={() => send({ type: 'exit.requested' })}>
             {t('technician.nav.exit')}
           </Button>
-        </footer>
-      )}
+        )}
+        <AccessBar />
+      </footer>
     </div>
   );
 }
