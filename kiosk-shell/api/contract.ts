@@ -341,11 +341,33 @@ export const PrintOutcomeSchema = z.object({
 });
 export type PrintOutcome = z.infer<typeof PrintOutcomeSchema>;
 
+/**
+ * The text of a receipt as the printer gets it, so speech output can read the
+ * receipt to a resident who cannot see it (EN 301 549 5.1.3: receipts spoken).
+ * It is there whether the receipt printed or not. The QR's payload is never in
+ * it; the pickup code printed under the QR is. Never logged.
+ */
+export const ReceiptTextSchema = z.object({
+  /** The language it is printed in: the resident's; English for Arabic (PC858); Italian for a collected document. */
+  locale: LocaleSchema,
+  /** Every printed line in order, unwrapped: header, title, text, rows as `label: value`, footer. */
+  lines: z.array(z.string()),
+  /** The codes among the lines (request, pickup, verification), as printed: speech spells them. */
+  codes: z.array(z.string()),
+  /** The pickup code as printed under the QR; null on a receipt without one. */
+  pickupCode: z.string().nullable(),
+});
+export type ReceiptText = z.infer<typeof ReceiptTextSchema>;
+
+/** What the printer did with a receipt, and the receipt's text (for speech). */
+export const ReceiptPrintSchema = PrintOutcomeSchema.extend({ receipt: ReceiptTextSchema });
+export type ReceiptPrint = z.infer<typeof ReceiptPrintSchema>;
+
 export const CreatedRequestSchema = z.object({
   /** The kiosk's request code, printed and shown (8 Crockford characters, e.g. `K7Q2-9FXM` shown grouped). */
   receiptCode: z.string(),
   createdAt: z.string(),
-  print: PrintOutcomeSchema,
+  print: ReceiptPrintSchema,
 });
 export type CreatedRequest = z.infer<typeof CreatedRequestSchema>;
 
@@ -448,7 +470,8 @@ export type PickupCollectInput = z.infer<typeof PickupCollectInputSchema>;
  * recorded, the document still waits, and the resident may try again.
  */
 export const PickupCollectedSchema = z.object({
-  print: PrintOutcomeSchema,
+  /** The receipt's text is the document as printed (Italian), for speech. */
+  print: ReceiptPrintSchema,
   /** The document's title as printed (Italian). */
   title: z.string(),
   /** Printed on the document; shown on screen too, so it can be noted. */
@@ -496,6 +519,51 @@ export const TechnicianLoginSchema = z.union([
   z.object({ ok: z.literal(false), problem: z.literal('locked'), retryAt: z.string() }),
 ]);
 export type TechnicianLogin = z.infer<typeof TechnicianLoginSchema>;
+
+/** Why the runtime refused a scanned technician card (mirrors CARD_REFUSALS of sync/protocol). */
+export const TECHNICIAN_CARD_PROBLEMS = [
+  'malformed',
+  'forged',
+  'expired',
+  'revoked',
+  'other-comune',
+  'not-enrolled',
+] as const;
+export type TechnicianCardProblem = (typeof TECHNICIAN_CARD_PROBLEMS)[number];
+
+/**
+ * The `technician.card` event: a technician card was scanned and checked
+ * offline by the runtime (signature by the pinned hub key, comune, expiry,
+ * revocation). Good: a technician session is open, exactly as after a good
+ * PIN; the UI enters technician mode with `token` when no resident service is
+ * in progress, and otherwise ends that session at once (`technician.logout`).
+ * Bad: refused with a reason, counted towards the PIN lockout. The card
+ * itself never reaches the renderer.
+ */
+export const TechnicianCardEventSchema = z.union([
+  z.object({ ok: z.literal(true), token: z.string(), idleTimeoutS: z.number().int().positive() }),
+  z.object({
+    ok: z.literal(false),
+    problem: z.enum(TECHNICIAN_CARD_PROBLEMS),
+    attemptsLeft: z.number().int().nonnegative(),
+  }),
+  z.object({ ok: z.literal(false), problem: z.literal('locked'), retryAt: z.string() }),
+]);
+export type TechnicianCardEvent = z.infer<typeof TechnicianCardEventSchema>;
+
+/**
+ * The `technician.progress` event: how far a running `technician.syncNow`
+ * (requests out of the queue, of those queued when it started) or
+ * `technician.checkIntegrity` (steps: one per table, then the file's pages)
+ * is. Starts at `done: 0`; the last one comes just before the call answers,
+ * with `done === total` unless the hub stopped answering.
+ */
+export const TechnicianProgressSchema = z.object({
+  action: z.enum(['syncNow', 'checkIntegrity']),
+  done: z.number().int().nonnegative(),
+  total: z.number().int().nonnegative(),
+});
+export type TechnicianProgress = z.infer<typeof TechnicianProgressSchema>;
 
 export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
 export const LogLevelSchema = z.enum(LOG_LEVELS);
@@ -549,6 +617,79 @@ export const TechnicianOverviewSchema = z.object({
 });
 export type TechnicianOverview = z.infer<typeof TechnicianOverviewSchema>;
 
+/** What a print was; decides what its preview hides (a request's QR and pickup code, a document's body). */
+export const PRINT_PREVIEW_KINDS = ['test', 'request', 'document'] as const;
+
+/** One of the last prints as an SVG image, masked by the runtime; kept in memory only. */
+export const PrintPreviewSchema = z.object({
+  id: z.number().int().positive(),
+  at: z.string(),
+  kind: z.enum(PRINT_PREVIEW_KINDS),
+  printed: z.boolean(),
+  problem: PrintOutcomeSchema.shape.problem,
+  svg: z.string(),
+});
+export type PrintPreview = z.infer<typeof PrintPreviewSchema>;
+
+/** A device path typed by a technician: absolute, no spaces; null to leave the device unconfigured. */
+const DevicePathInputSchema = z.string().trim().min(1).max(300).nullable();
+
+/**
+ * A configuration change from the technician screen; absent fields stay as
+ * they are. The enrollment code is used once and never stored nor logged.
+ */
+export const TechnicianConfigChangeSchema = z
+  .object({
+    token: TechTokenSchema,
+    hubUrl: z.string().trim().min(1).max(300).optional(),
+    enrollmentCode: z.string().trim().min(1).max(64).optional(),
+    devices: z
+      .object({
+        printer: DevicePathInputSchema.optional(),
+        barcode: DevicePathInputSchema.optional(),
+        magstripe: DevicePathInputSchema.optional(),
+        mrz: DevicePathInputSchema.optional(),
+      })
+      .strict()
+      .optional(),
+  })
+  .strict();
+export type TechnicianConfigChange = z.infer<typeof TechnicianConfigChangeSchema>;
+
+/**
+ * Why a configuration change was refused; nothing was changed.
+ * - `invalid`: the field is not shaped right (a URL, an absolute path);
+ * - `path-missing`: no such device path; `not-a-device`: the path is not a serial device;
+ * - `enroll-refused`: the hub refused the enrollment code (unknown, used or expired);
+ * - `hub-unreachable`: the hub did not answer the enrollment.
+ */
+export const CONFIG_PROBLEMS = [
+  'invalid',
+  'path-missing',
+  'not-a-device',
+  'enroll-refused',
+  'hub-unreachable',
+] as const;
+export type ConfigProblem = (typeof CONFIG_PROBLEMS)[number];
+
+export const TechnicianConfigResultSchema = z.discriminatedUnion('ok', [
+  z.object({
+    ok: z.literal(true),
+    config: TechnicianOverviewSchema.shape.config,
+    /** The devices closed and opened again on their new paths. */
+    reopened: z.array(z.enum(['printer', 'barcode', 'magstripe', 'mrz'])),
+    /** The sync client was restarted (hub URL or enrollment changed). */
+    syncRestarted: z.boolean(),
+  }),
+  z.object({
+    ok: z.literal(false),
+    problem: z.enum(CONFIG_PROBLEMS),
+    /** The field at fault: `hubUrl`, `enrollmentCode`, `devices.printer`, … */
+    field: z.string(),
+  }),
+]);
+export type TechnicianConfigResult = z.infer<typeof TechnicianConfigResultSchema>;
+
 const technicianMethods = {
   /**
    * Checks a technician PIN (typed on the PIN pad; never shown, logged or read
@@ -568,9 +709,12 @@ const technicianMethods = {
   'technician.lastReads': { input: WithToken, output: z.array(LastReadSchema) },
   /** A new paper roll was loaded: the paper counter starts again; answers the printer's new state. */
   'technician.paperReplaced': { input: WithToken, output: DevicesStatusSchema.shape.printer },
-  /** Syncs with the hub now and answers when the cycle is over. */
+  /** Syncs with the hub now and answers when the cycle is over (`technician.progress` events meanwhile). */
   'technician.syncNow': { input: WithToken, output: SyncStateSchema },
-  /** Runs SQLite's full integrity check on the store; a failure puts the kiosk out of service. */
+  /**
+   * Runs SQLite's full integrity check on the store, table by table with
+   * `technician.progress` events; a failure puts the kiosk out of service.
+   */
   'technician.checkIntegrity': {
     input: WithToken,
     output: z.object({ ok: z.boolean(), detail: z.string(), ms: z.number().nonnegative() }),
@@ -591,6 +735,24 @@ const technicianMethods = {
     output: z.array(LogLineSchema),
   },
   /** Puts the kiosk out of service with a note for residents, or back in service (persisted across restarts). */
+  /** The last prints (up to 5) as masked SVG previews, newest first: in the runtime's memory only. */
+  'technician.printPreviews': { input: WithToken, output: z.array(PrintPreviewSchema) },
+  /**
+   * Changes the hub URL, enrolls (again) with a one-time code, or changes device
+   * paths: validated, persisted on the kiosk over the configuration file, and
+   * applied at once (devices reopened, sync restarted). A refused change is an
+   * answer naming the field, and nothing is changed.
+   */
+  'technician.configure': { input: TechnicianConfigChangeSchema, output: TechnicianConfigResultSchema },
+  /**
+   * Restarts the UI (the renderer reloads itself after this answer; the call is
+   * only audited) or the runtime (devices, store and sync closed and opened
+   * again shortly after this answer; every session, technician's included, ends).
+   */
+  'technician.restart': {
+    input: z.object({ token: TechTokenSchema, target: z.enum(['ui', 'runtime']) }).strict(),
+    output: z.object({}),
+  },
   'technician.setService': {
     input: z
       .object({ token: TechTokenSchema, inService: z.boolean(), message: z.string().trim().max(200).optional() })
@@ -664,7 +826,7 @@ export const methods = {
   /** Prints again the receipt of a request made in this session (after paper was refilled). */
   'requests.reprint': {
     input: z.object({ receiptCode: z.string().min(1).max(16) }).strict(),
-    output: PrintOutcomeSchema,
+    output: ReceiptPrintSchema,
   },
   /** Where a request stands, by its receipt code (typed or scanned). Nothing personal. */
   'requests.lookup': {
@@ -686,6 +848,8 @@ export const events = {
   'sync.status': SyncStateSchema,
   'reader.read': ReaderReadSchema,
   'audio.status': AudioStatusSchema,
+  'technician.card': TechnicianCardEventSchema,
+  'technician.progress': TechnicianProgressSchema,
 } as const;
 export type Events = typeof events;
 export type EventName = keyof Events;

@@ -157,10 +157,14 @@ describe('pickup service', () => {
       .service()
       .collect({ receiptCode: k.receiptCode, key: { kind: 'scanned', pickupSecret: k.secret }, identity: card(CF) });
     expect(out).toEqual({
-      print: { printed: true, problem: null },
+      print: { printed: true, problem: null, receipt: expect.objectContaining({ locale: 'it', pickupCode: null }) },
       title: 'Certificato di residenza',
       verificationCode: 'C240-7KQ2-M9XD',
     });
+    // The document's text comes back for speech, as printed: its lines, the verification code spelled as a code.
+    expect(out.print.receipt.lines).toContain('Certificato di residenza');
+    expect(out.print.receipt.lines.join('\n')).toContain('ROSSI MARIO');
+    expect(out.print.receipt.codes).toContain('C240-7KQ2-M9XD');
     const text = layoutReceipt(k.printed[0]!)
       .map((b) => (b.kind === 'text' ? b.text : b.kind === 'qr' ? `[QR ${b.payload}]` : ''))
       .join('\n');
@@ -276,7 +280,11 @@ describe('pickup service', () => {
       key: { kind: 'scanned' as const, pickupSecret: k.secret },
       identity: card(CF),
     };
-    expect((await k.service().collect(input)).print).toEqual({ printed: false, problem: 'PAPER_OUT' });
+    expect((await k.service().collect(input)).print).toEqual({
+      printed: false,
+      problem: 'PAPER_OUT',
+      receipt: expect.objectContaining({ locale: 'it' }),
+    });
     expect(k.service().find(k.receiptCode)).toMatchObject({ status: 'ready' });
     expect(unreportedCollections(k.store.db, 10)).toEqual([]);
     paper = true;

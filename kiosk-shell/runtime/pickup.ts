@@ -35,7 +35,7 @@ import type { DeviceManager } from './devices';
 import { ApiFailure } from './dispatch';
 import type { Logger } from './log';
 import { secretOfPickupCode } from './pickup-code';
-import { buildDocumentReceipt } from './receipts';
+import { buildDocumentReceipt, documentReceiptText } from './receipts';
 
 export type RateLimitPolicy = {
   /** Wrong attempts at this kiosk, any request, within `kioskWindowMs`, before it refuses every pickup. */
@@ -184,7 +184,7 @@ export function createPickupService(opts: PickupServiceOptions): PickupService {
           comune: opts.comune,
           receiptCode: formatReceiptCode(request.receiptCode),
         });
-        const print = await devices.printReceipt(receipt);
+        const print = await devices.printReceipt(receipt, 'document');
         if (print.printed) {
           // Printed first, recorded after: a document that did not come out still waits here.
           if (markCollected(db, doc.id, now())) {
@@ -196,7 +196,9 @@ export function createPickupService(opts: PickupServiceOptions): PickupService {
         } else {
           log.warn({ event: 'pickup.notPrinted', documentId: doc.id, problem: print.problem }, 'document not printed');
         }
-        return { print, title: content.title, verificationCode: content.verificationCode };
+        // The document's text goes back for speech output (a blind resident hears it); never logged.
+        const text = documentReceiptText(receipt, content, formatReceiptCode(request.receiptCode));
+        return { print: { ...print, receipt: text }, title: content.title, verificationCode: content.verificationCode };
       } finally {
         printing.delete(doc.id);
       }

@@ -9,10 +9,14 @@
  * printed as the back office wrote it, for the person who proved to be its owner.
  * The printer speaks PC858, which has no Arabic letters: a resident who chose
  * Arabic gets the receipt in English (the screen still shows everything in Arabic).
+ *
+ * Each receipt's text also goes back to the UI (`receiptText`), so speech
+ * output reads the receipt as printed: the same strings, never re-written in
+ * the UI. The QR's payload is not text and is never in it.
  */
 import { formatReceiptQr } from '../../hardware/readers/receipt-qr';
 import type { Receipt, ReceiptRow } from '../../hardware/printer/receipt';
-import type { Locale, NewRequest } from '../api/contract';
+import type { Locale, NewRequest, ReceiptText } from '../api/contract';
 import type { PickupContent } from '../../sync/protocol';
 import { groupPickupCode, pickupCodeOf } from './pickup-code';
 import de from './receipt-text/de.json';
@@ -125,4 +129,49 @@ export function buildDocumentReceipt(content: PickupContent, ctx: { comune: stri
     footer: [fill(s.verifyAt, { url: content.verificationUrl })],
     cut: true,
   };
+}
+
+/**
+ * The printed text of `receipt` for speech: every line in print order,
+ * unwrapped (header, title, text, rows as `label: value`, footer); the QR is
+ * left out. `codes` are the codes among the lines, which speech spells.
+ */
+export function receiptText(
+  receipt: Receipt,
+  locale: Locale,
+  codes: readonly string[],
+  pickupCode: string | null,
+): ReceiptText {
+  return {
+    locale,
+    lines: [
+      receipt.header.comune,
+      receipt.title,
+      ...receipt.lines,
+      ...receipt.rows.map((r) => `${r.label}: ${r.value}`),
+      ...(receipt.footer ?? []),
+    ],
+    codes: [...codes],
+    pickupCode,
+  };
+}
+
+/** The text of a request's receipt made by `buildReceipt` with the same context. */
+export function requestReceiptText(
+  request: NewRequest,
+  receipt: Receipt,
+  ctx: Pick<ReceiptContext, 'receiptCode' | 'pickupSecret'>,
+): ReceiptText {
+  const pickupCode = ctx.pickupSecret === null ? null : groupPickupCode(pickupCodeOf(ctx.pickupSecret));
+  const codes = pickupCode === null ? [ctx.receiptCode] : [ctx.receiptCode, pickupCode];
+  return receiptText(receipt, receiptLocale(request.locale), codes, pickupCode);
+}
+
+/** The text of a collected document made by `buildDocumentReceipt` (Italian, as issued). */
+export function documentReceiptText(
+  receipt: Receipt,
+  content: Pick<PickupContent, 'verificationCode'>,
+  receiptCode: string,
+): ReceiptText {
+  return receiptText(receipt, 'it', [receiptCode, content.verificationCode], null);
 }

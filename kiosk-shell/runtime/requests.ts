@@ -29,7 +29,8 @@ import type {
   CreatedRequest,
   Identity,
   NewRequest,
-  PrintOutcome,
+  ReceiptPrint,
+  ReceiptText,
   ReportCategory,
   RequestLookup,
   ServicesCatalog,
@@ -39,7 +40,7 @@ import type { Config } from './config';
 import type { DeviceManager } from './devices';
 import { ApiFailure } from './dispatch';
 import type { Logger } from './log';
-import { buildReceipt, receiptLocale } from './receipts';
+import { buildReceipt, receiptLocale, requestReceiptText } from './receipts';
 
 /** The hub's catalog code for each report category the kiosk offers. */
 export const REPORT_SERVICE: Record<ReportCategory, string> = {
@@ -63,7 +64,7 @@ export type RequestService = {
     text: string,
   ): { ok: true; codiceFiscale: string } | { ok: false; problem: 'cf-malformed' | 'cf-check-char' };
   create(request: NewRequest): Promise<CreatedRequest>;
-  reprint(receiptCode: string): Promise<PrintOutcome>;
+  reprint(receiptCode: string): Promise<ReceiptPrint>;
   lookup(receiptCode: string): RequestLookup;
   /** Forgets the receipts and requests of the session that just ended. */
   endSession(): void;
@@ -122,6 +123,8 @@ export function createRequestService(opts: RequestServiceOptions): RequestServic
   const { config, db, devices, now } = opts;
   const log = opts.log.child({ module: 'requests' });
   const sessionReceipts = new Map<string, Receipt>();
+  /** The same receipts' text for speech (it holds the pickup code): forgotten with them. */
+  const sessionTexts = new Map<string, ReceiptText>();
   // The same request sent again soon in a session (the UI retried after a lost
   // answer: its calls time out after 10 s) gets the first answer, not a second
   // request and a second receipt. Only for a short while: a session the UI never
@@ -263,8 +266,10 @@ export function createRequestService(opts: RequestServiceOptions): RequestServic
       pickupSecret,
     });
     sessionReceipts.set(created.receiptCode, receipt);
-    const print = await devices.printReceipt(receipt);
-    return { receiptCode, createdAt: created.createdAt.toISOString(), print };
+    const text = requestReceiptText(request, receipt, { receiptCode, pickupSecret });
+    sessionTexts.set(created.receiptCode, text);
+    const print = await devices.printReceipt(receipt, 'request');
+    return { receiptCode, createdAt: created.createdAt.toISOString(), print: { ...print, receipt: text } };
   }
 
   return {
@@ -307,8 +312,9 @@ export function createRequestService(opts: RequestServiceOptions): RequestServic
     async reprint(receiptCode) {
       const stored = findByReceiptCode(db, receiptCode);
       const receipt = stored && sessionReceipts.get(stored.receiptCode);
-      if (!receipt) throw new ApiFailure('NOT_FOUND', 'no receipt of this session has that code');
-      return devices.printReceipt(receipt);
+      const text = stored && sessionTexts.get(stored.receiptCode);
+      if (!receipt || !text) throw new ApiFailure('NOT_FOUND', 'no receipt of this session has that code');
+      return { ...(await devices.printReceipt(receipt, 'request')), receipt: text };
     },
     lookup(receiptCode) {
       const found = findByReceiptCode(db, receiptCode);
@@ -340,6 +346,7 @@ export function createRequestService(opts: RequestServiceOptions): RequestServic
 
     endSession() {
       sessionReceipts.clear();
+      sessionTexts.clear();
       sessionRequests.clear();
     },
   };

@@ -6,13 +6,20 @@ import type { KioskApi } from '../api/client';
 import { keyContext } from '../components/keypad';
 import { applyDisplay } from './display';
 import { actionFor } from './keymap';
-import { watchAndSpeak } from './speech';
+import { truncate, watchAndSpeak } from './speech';
 import type { SpeechController, SpeechWords } from './speech';
 import { AccessContext, INITIAL_ACCESS, accessReducer } from './useAccess';
 import type { Access } from './useAccess';
 
 /** How much longer every time limit is while speech is on (EN 301 549 5.1.3.x, WCAG 2.2.1). */
 export const SPEECH_TIME_FACTOR = 2;
+
+/**
+ * Modes chosen outside a session (on the attract screen's access bar) and then
+ * left: back to the defaults after this long without a touch or key, so the
+ * next resident does not find someone else's modes.
+ */
+export const UNUSED_MODES_RESET_MS = 120_000;
 
 /**
  * Accessibility for the whole UI, mounted once around the screens:
@@ -22,7 +29,8 @@ export const SPEECH_TIME_FACTOR = 2;
  * - the display modes on <html>;
  * - at the end of a session (`sessionActive` goes false) the display modes are
  *   reset and speech stays on only while headphones are in (the runtime resets
- *   the volume on `session.ended`);
+ *   the volume on `session.ended`); modes chosen outside a session (attract
+ *   screen) are reset the same way after `UNUSED_MODES_RESET_MS` unused;
  * - `onTimeFactor` tells the session how much to lengthen its time limits.
  */
 export function AccessProvider({
@@ -66,6 +74,24 @@ export function AccessProvider({
 
   useEffect(() => applyDisplay(document.documentElement, state.display), [state.display]);
 
+  // Outside a session nobody ends modes chosen on the attract screen: an idle while does.
+  const modesChosen = Object.values(state.display).some(Boolean) || state.speech !== state.headphones;
+  useEffect(() => {
+    if (sessionActive || !modesChosen) return;
+    let timer = setTimeout(() => dispatch({ type: 'session.ended' }), UNUSED_MODES_RESET_MS);
+    const acted = () => {
+      clearTimeout(timer);
+      timer = setTimeout(() => dispatch({ type: 'session.ended' }), UNUSED_MODES_RESET_MS);
+    };
+    window.addEventListener('pointerdown', acted, true);
+    window.addEventListener('keydown', acted, true);
+    return () => {
+      clearTimeout(timer);
+      window.removeEventListener('pointerdown', acted, true);
+      window.removeEventListener('keydown', acted, true);
+    };
+  }, [sessionActive, modesChosen]);
+
   // Only a change of speech mode is news for the session: the callback may be a new function every render.
   const timeFactorRef = useRef(onTimeFactor);
   useEffect(() => {
@@ -105,6 +131,15 @@ export function AccessProvider({
   }, [api, state.speech]);
 
   const speakScreen = useCallback(() => controller.current?.speakScreen(), []);
+  const say = useCallback(
+    (text: string, sayIn: Locale) => {
+      const c = controller.current;
+      if (!c) return;
+      c.cancelPending();
+      void api.call('speech.say', { text: truncate(text), locale: sayIn });
+    },
+    [api],
+  );
 
   // The keymap's access keys; navigation keys belong to the keypad module.
   useEffect(() => {
@@ -156,8 +191,9 @@ export function AccessProvider({
       toggleDisplay: (mode) => dispatch({ type: 'display.toggled', mode }),
       reset: () => dispatch({ type: 'session.ended' }),
       speakScreen,
+      say,
     }),
-    [state, speakScreen],
+    [state, speakScreen, say],
   );
 
   return <AccessContext.Provider value={value}>{children}</AccessContext.Provider>;

@@ -247,6 +247,8 @@ export function truncate(text: string, max = MAX_UTTERANCE): string {
 export type SpeechController = {
   /** Speaks the current screen (and the focused control) now. */
   speakScreen(extra?: string): void;
+  /** Drops what was about to be said (a focus settling), so something said now is not cut by it. */
+  cancelPending(): void;
   stop(): void;
 };
 
@@ -363,6 +365,11 @@ export function watchAndSpeak(
 
   return {
     speakScreen,
+    cancelPending() {
+      if (timer !== null) clearTimeout(timer);
+      timer = null;
+      pending = { screen: '', live: [], focus: '' };
+    },
     stop() {
       observer.disconnect();
       doc.removeEventListener('focusin', onFocus);

@@ -3,6 +3,7 @@
  * modes. One reducer, so "the session ended" resets everything in one place.
  */
 import { createContext, useContext } from 'react';
+import type { Locale } from '../../kiosk-shell/api/contract';
 import { DEFAULT_DISPLAY } from './display';
 import type { DisplayMode, DisplayModes } from './display';
 
@@ -54,6 +55,8 @@ export type Access = AccessState & {
   reset(): void;
   /** Speaks the current screen again (speech mode only). */
   speakScreen(): void;
+  /** Says `text` now in `locale`'s voice, interrupting (speech mode only): a receipt played on request. */
+  say(text: string, locale: Locale): void;
 };
 
 export const AccessContext = createContext<Access | null>(null);

@@ -68,10 +68,16 @@ const identity: Identity = {
   document: null,
 };
 
+const receiptText = {
+  locale: 'it' as const,
+  lines: ['Comune di Castelnuovo Magra'],
+  codes: ['K7Q2-9FXM'],
+  pickupCode: null,
+};
 const created: CreatedRequest = {
   receiptCode: 'K7Q29FXM',
   createdAt: '2025-01-01T09:00:00Z',
-  print: { printed: true, problem: null },
+  print: { printed: true, problem: null, receipt: receiptText },
 };
 
 const input: FlowInput = { kiosk, locale: 'it', printer: printerReady };
@@ -594,7 +600,8 @@ describe('certificate flow', () => {
     let reprint = 0;
     const flow = start({
       printer: printerOut,
-      create: () => Promise.resolve({ ...created, print: { printed: false, problem: 'PAPER_OUT' } }),
+      create: () =>
+        Promise.resolve({ ...created, print: { printed: false, problem: 'PAPER_OUT', receipt: receiptText } }),
       reprint: () =>
         ++reprint === 1
           ? Promise.reject(new KioskApiError({ code: 'COVER_OPEN', message: 'test' }))
@@ -611,11 +618,11 @@ describe('certificate flow', () => {
     await settled(flow, 'done');
     flow.act({ type: 'reprint.requested' });
     let s = await settled(flow, { done: 'showing' });
-    expect(s.context.created?.print).toEqual({ printed: false, problem: 'COVER_OPEN' });
+    expect(s.context.created?.print).toEqual({ printed: false, problem: 'COVER_OPEN', receipt: receiptText });
     flow.act({ type: 'reprint.requested' });
     await settled(flow, { done: 'reprinting' });
     s = await settled(flow, { done: 'showing' });
-    expect(s.context.created?.print).toEqual({ printed: true, problem: null });
+    expect(s.context.created?.print).toEqual({ printed: true, problem: null, receipt: receiptText });
     expect(flow.reprints()).toBe(2);
     flow.act({ type: 'anotherService.requested' });
     expect(flow.actor.getSnapshot().output).toEqual({ next: 'home' });

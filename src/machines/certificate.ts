@@ -303,12 +303,17 @@ export const certificateMachine = setup({
     assignCreated: assign({ created: (_, created: CreatedRequest) => created, error: null }),
     assignError: assign({ error: (_, error: unknown) => errorCode(error) }),
     assignReprint: assign({
-      created: ({ context }, print: PrintOutcome) => (context.created ? { ...context.created, print } : null),
+      // The receipt's text (for speech) is the same as at creation: only what the printer did changes.
+      created: ({ context }, print: PrintOutcome) =>
+        context.created ? { ...context.created, print: { ...context.created.print, ...print } } : null,
     }),
     assignReprintFailure: assign({
       created: ({ context }, error: unknown) =>
         context.created
-          ? { ...context.created, print: { printed: false, problem: printProblem(errorCode(error)) } }
+          ? {
+              ...context.created,
+              print: { ...context.created.print, printed: false, problem: printProblem(errorCode(error)) },
+            }
           : null,
     }),
   },

@@ -54,8 +54,9 @@ const ready: PickupLookup = {
   issuedAt: '2025-03-01T09:00:00.000Z',
   expiresAt: '2025-03-31T09:00:00.000Z',
 };
+const receiptText = { locale: 'it' as const, lines: ['Certificato di residenza'], codes: [], pickupCode: null };
 const collected: PickupCollected = {
-  print: { printed: true, problem: null },
+  print: { printed: true, problem: null, receipt: receiptText },
   title: 'Certificato di residenza',
   verificationCode: 'C240-7KQ2-M9XD',
 };
@@ -150,7 +151,7 @@ describe('pickup flow graph', { timeout: 30_000 }, () => {
     done('identify', { outcome: 'identified', identity }),
     done('identify', { outcome: 'cancelled' }),
     done('collect', collected),
-    done('collect', { ...collected, print: { printed: false, problem: 'PAPER_OUT' } }),
+    done('collect', { ...collected, print: { printed: false, problem: 'PAPER_OUT', receipt: receiptText } }),
     error('collect', 'PICKUP_WRONG_CODE'),
     error('collect', 'PICKUP_WRONG_CARD'),
     error('collect', 'RATE_LIMITED'),
@@ -335,7 +336,9 @@ describe('pickup flow', () => {
     const flow = start({
       collect: () =>
         Promise.resolve(
-          ++calls === 1 ? { ...collected, print: { printed: false, problem: 'PAPER_OUT' as const } } : collected,
+          ++calls === 1
+            ? { ...collected, print: { printed: false, problem: 'PAPER_OUT' as const, receipt: receiptText } }
+            : collected,
         ),
     });
     flow.scan(scanned);

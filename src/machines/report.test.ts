@@ -56,10 +56,11 @@ const catalog: ServicesCatalog = {
   ],
 };
 
+const receiptText = { locale: 'it' as const, lines: ['Segnalazione'], codes: ['K7Q2-9FXM'], pickupCode: null };
 const created: CreatedRequest = {
   receiptCode: 'K7Q29FXM',
   createdAt: '2025-03-01T09:30:00.000Z',
-  print: { printed: true, problem: null },
+  print: { printed: true, problem: null, receipt: receiptText },
 };
 
 type Stubs = {
@@ -416,7 +417,8 @@ describe('report flow: behaviour', () => {
   it('prints the receipt again, and tells what the printer did', async () => {
     let outcome: Promise<PrintOutcome> = Promise.resolve({ printed: true, problem: null });
     const { actor } = start({
-      create: () => Promise.resolve({ ...created, print: { printed: false, problem: 'PAPER_OUT' } }),
+      create: () =>
+        Promise.resolve({ ...created, print: { printed: false, problem: 'PAPER_OUT', receipt: receiptText } }),
       reprint: () => outcome,
     });
     await toSummary(actor);
@@ -425,12 +427,12 @@ describe('report flow: behaviour', () => {
     actor.send({ type: 'reprint.requested' });
     expect(actor.getSnapshot().matches({ done: 'reprinting' })).toBe(true);
     let s = await waitFor(actor, (st) => st.matches({ done: 'showing' }));
-    expect(s.context.created?.print).toEqual({ printed: true, problem: null });
+    expect(s.context.created?.print).toEqual({ printed: true, problem: null, receipt: receiptText });
 
     outcome = Promise.reject(new KioskApiError({ code: 'COVER_OPEN', message: 'x' }));
     actor.send({ type: 'reprint.requested' });
     s = await waitFor(actor, (st) => st.matches({ done: 'showing' }));
-    expect(s.context.created?.print).toEqual({ printed: false, problem: 'COVER_OPEN' });
+    expect(s.context.created?.print).toEqual({ printed: false, problem: 'COVER_OPEN', receipt: receiptText });
     expect(s.context.created?.receiptCode).toBe(created.receiptCode);
 
     actor.send({ type: 'back' });

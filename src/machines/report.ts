@@ -250,14 +250,16 @@ export const reportMachine = setup({
     assignCreated: assign({ created: (_, created: CreatedRequest) => created, failure: null }),
     assignFailure: assign({ failure: (_, { error }: { error: unknown }) => failureOf(error) }),
     assignReprint: assign({
-      created: ({ context }, print: PrintOutcome) => (context.created ? { ...context.created, print } : null),
+      // The receipt's text (for speech) is the same as at creation: only what the printer did changes.
+      created: ({ context }, print: PrintOutcome) =>
+        context.created ? { ...context.created, print: { ...context.created.print, ...print } } : null,
     }),
     assignReprintFailure: assign({
       created: ({ context }, { error }: { error: unknown }) => {
         if (!context.created) return null;
         const code = errorCode(error);
         const problem = (PRINT_PROBLEMS.includes(code) ? code : 'DEVICE_ERROR') as PrintOutcome['problem'];
-        return { ...context.created, print: { printed: false, problem } };
+        return { ...context.created, print: { ...context.created.print, printed: false, problem } };
       },
     }),
   },

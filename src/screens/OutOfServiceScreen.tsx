@@ -1,8 +1,13 @@
 import type { KioskDescription } from '../../kiosk-shell/api/contract';
+import { AccessFrame } from '../access/AccessBar';
 import { EveryLanguage } from '../components/EveryLanguage';
 import { TechnicianCorner } from './technician/TechnicianCorner';
 
-/** Shown instead of every service: the same message in every language, with where to go instead. */
+/**
+ * Shown instead of every service: the same message in every language, with
+ * where to go instead, and the access bar under it (a blind resident hears
+ * where to go; a resident with low vision can enlarge it).
+ */
 export function OutOfServiceScreen({
   kiosk,
   onTechnician,
@@ -14,7 +19,7 @@ export function OutOfServiceScreen({
   const reason = kiosk.status.outOfServiceReason;
   const message = kiosk.status.message;
   return (
-    <>
+    <AccessFrame>
       {onTechnician && <TechnicianCorner onTrigger={onTechnician} />}
       <EveryLanguage locales={kiosk.locales} title={(t) => t('outOfService.title')}>
         {(t) => (
@@ -32,6 +37,6 @@ export function OutOfServiceScreen({
           </>
         )}
       </EveryLanguage>
-    </>
+    </AccessFrame>
   );
 }

@@ -8,10 +8,23 @@
  * sends over the kiosk API (the runtime speaks exactly those, with espeak-ng
  * writing to a discarded WAV: SPORTELLO_SPEECH=silent).
  */
+import { randomBytes } from 'node:crypto';
+import { dirname } from 'node:path';
 import { AxeBuilder } from '@axe-core/playwright';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { v7 as uuidv7 } from 'uuid';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { LOCALES, PORTRAIT, STRINGS, assertNoViolations, axeViolations } from './harness';
+import { parseReceiptQr } from '../../hardware/readers/receipt-qr';
+import type { ReceiptText } from '../../kiosk-shell/api/contract';
+import { insertIssuedDocument, queuePickupDocument } from '../../server/db/documents';
+import { openHubDb } from '../../server/db/open';
+import { loadEnrollment } from '../../sync/client/enrollment';
+import { sealForPickup } from '../../sync/crypto/pickup';
+import type { PickupContent } from '../../sync/protocol';
+import { findByReceiptCode } from '../../sync/store/submissions';
+import { UNUSED_MODES_RESET_MS } from '../../src/access/AccessProvider';
+import { spokenReceiptLines } from '../../src/access/receipt-speech';
+import { LOCALES, PORTRAIT, STRINGS, assertNoViolations, axeViolations, screenshot } from './harness';
 import { RESIDENZA, heading, openKiosk } from './journeys';
 import type { Driver, Locale } from './journeys';
 import { startServiceKiosk, until } from './services-harness';
@@ -54,10 +67,16 @@ afterAll(async () => {
 
 type Said = { text: string; locale: string };
 
-/** Opens the kiosk and records every `speech.say` (and other speech call) the page makes. */
-async function open(options: { pausedClock?: boolean } = {}): Promise<{ d: Driver; said: Said[]; calls: string[] }> {
+/**
+ * Opens the kiosk and records every `speech.say` (and other speech call) the
+ * page makes, and the receipt text of every print result the runtime answers.
+ */
+async function open(
+  options: { pausedClock?: boolean } = {},
+): Promise<{ d: Driver; said: Said[]; calls: string[]; receipts: ReceiptText[] }> {
   const said: Said[] = [];
   const calls: string[] = [];
+  const receipts: ReceiptText[] = [];
   const d = await openKiosk(browser, kiosk.url, {
     ...options,
     onContext: (c) => {
@@ -75,9 +94,24 @@ async function open(options: { pausedClock?: boolean } = {}): Promise<{ d: Drive
           }),
         ),
       );
+      c.on('page', (p) =>
+        p.on('websocket', (ws) =>
+          ws.on('framereceived', (f) => {
+            try {
+              const frame = JSON.parse(String(f.payload)) as {
+                result?: { ok: boolean; value?: { print?: { receipt?: ReceiptText } } };
+              };
+              const receipt = frame.result?.value?.print?.receipt;
+              if (receipt) receipts.push(receipt);
+            } catch {
+              // not an answer
+            }
+          }),
+        ),
+      );
     },
   });
-  return { d, said, calls };
+  return { d, said, calls, receipts };
 }
 
 // ── keys only ────────────────────────────────────────────────────────────────
@@ -129,10 +163,32 @@ async function chooseLanguageByKeys(page: Page, locale: Locale): Promise<void> {
   await expect.poll(() => page.evaluate(() => document.documentElement.lang), POLL).toBe(locale);
 }
 
-async function toggleModeByKeys(page: Page, locale: Locale, mode: Mode): Promise<void> {
+async function toggleModeByKeys(page: Page, locale: Locale, mode: Mode, on = true): Promise<void> {
   await press(page, STRINGS[locale].access[MODE_KEY[mode]]);
   const attr = { largeText: 'data-text', highContrast: 'data-contrast', reach: 'data-layout' }[mode];
-  await expect.poll(() => page.evaluate((a) => document.documentElement.hasAttribute(a), attr), POLL).toBe(true);
+  await expect.poll(() => page.evaluate((a) => document.documentElement.hasAttribute(a), attr), POLL).toBe(on);
+}
+
+/** The display attributes on <html> now. */
+function modeAttributes(page: Page): Promise<string[]> {
+  return page.evaluate(() =>
+    ['data-text', 'data-contrast', 'data-layout'].filter((a) => document.documentElement.hasAttribute(a)),
+  );
+}
+
+/** Runs a technician call through the kiosk API, as the technician screen does. */
+async function technician(method: string, input: Record<string, unknown> = {}): Promise<unknown> {
+  const call = async (m: string, i: unknown) =>
+    (await kiosk.runtime.dispatch(JSON.stringify({ id: 1, method: m, input: i }))).result as {
+      ok: boolean;
+      value: unknown;
+    };
+  const login = await call('technician.login', { pin: '1357' });
+  const token = (login.value as { token: string }).token;
+  const result = await call(method, { token, ...input });
+  await call('technician.logout', { token });
+  if (!result.ok) throw new Error(`${method} failed: ${JSON.stringify(result)}`);
+  return result.value;
 }
 
 // ── what the page shows ──────────────────────────────────────────────────────
@@ -154,7 +210,8 @@ function unnamedControls(page: Page): Promise<{ count: number; unnamed: string[]
               .map((id) => document.getElementById(id)?.textContent ?? '')
               .join('')
           : '';
-        return (byIds || el.getAttribute('aria-label') || el.textContent || '').trim() === '';
+        const byLabel = Array.from((el as HTMLInputElement).labels ?? [], (l) => l.textContent ?? '').join('');
+        return (byIds || el.getAttribute('aria-label') || byLabel || el.textContent || '').trim() === '';
       })
       .map((el) => el.outerHTML.slice(0, 120));
     return { count: controls.length, unnamed };
@@ -194,12 +251,105 @@ function controlsAbove(page: Page, top: number): Promise<string[]> {
   }, top);
 }
 
+/** Visible controls whose label does not fit inside them (clipped or spilling over a neighbour: WCAG 1.4.4). */
+function clippedControls(page: Page): Promise<string[]> {
+  return page.evaluate(() =>
+    Array.from(document.querySelectorAll<HTMLElement>('button, [role="button"]'))
+      .filter((el) => el.getClientRects().length > 0 && !el.closest('[aria-hidden="true"]'))
+      .filter((el) => el.scrollWidth > el.clientWidth + 1)
+      .map((el) => `${(el.textContent ?? '').trim().slice(0, 40)}: ${el.scrollWidth} > ${el.clientWidth} px`),
+  );
+}
+
 /** WCAG 1.4.6 (AAA) contrast, for the high-contrast mode. */
 async function enhancedContrastViolations(page: Page, label: string): Promise<string[]> {
   const r = await new AxeBuilder({ page }).withRules(['color-contrast-enhanced']).analyze();
   return r.violations.flatMap((v) =>
     v.nodes.map((n) => `[${label}] ${v.id} at ${n.target.join(' ')}: ${n.failureSummary ?? ''}`),
   );
+}
+
+/**
+ * A certificate asked for pickup here, delivered to the hub, and a document
+ * issued for it there (what the back office does: sealed under the receipt's
+ * secret, queued for this kiosk), pulled by the kiosk. As tests/e2e/pickup.test.ts.
+ */
+async function documentWaiting(): Promise<{ qr: string; verificationCode: string }> {
+  const call = async <T>(method: string, input: unknown): Promise<T> => {
+    const result = (await kiosk.runtime.dispatch(JSON.stringify({ id: 1, method, input }))).result;
+    if (!result.ok) throw new Error(`${method}: ${result.error.code}`);
+    return result.value as T;
+  };
+  const from = kiosk.receiptCount();
+  const created = await call<{ receiptCode: string }>('requests.create', {
+    kind: 'certificate',
+    locale: 'it',
+    certificateType: 'residenza',
+    identity: {
+      source: 'scanner',
+      codiceFiscale: CF,
+      surname: null,
+      givenNames: null,
+      birthDate: null,
+      document: null,
+    },
+    subject: { relation: 'self' },
+    stampDuty: { kind: 'exempt', reason: 'pension' },
+    delivery: { kind: 'kiosk' },
+  });
+  await call('session.ended', { reason: 'done' });
+  const qr = (await until(() => kiosk.receiptsSince(from)[0], 'the request receipt')).qr[0] ?? '';
+  const parsed = parseReceiptQr(qr);
+  if (!parsed.ok || parsed.value.pickupSecret === null) throw new Error('no pickup QR');
+  const secret = parsed.value.pickupSecret;
+  await kiosk.runtime.sync!.syncNow();
+  await until(
+    async () =>
+      (await call<{ delivery: string }>('requests.lookup', { receiptCode: created.receiptCode })).delivery ===
+      'delivered',
+    'delivery',
+  );
+  const requestId = findByReceiptCode(kiosk.runtime.store.db, created.receiptCode)!.id;
+  const id = uuidv7();
+  const verificationCode = `C240-${randomBytes(3).toString('hex').toUpperCase()}`;
+  const content: PickupContent = {
+    v: 1,
+    codiceFiscale: CF,
+    title: 'Certificato di residenza',
+    lines: ['Si certifica che il richiedente risulta residente nel Comune (dati di esempio).'],
+    issuer: 'Comune di Castelnuovo Magra - Ufficio Anagrafe',
+    issuedAt: new Date().toISOString(),
+    verificationCode,
+    verificationUrl: 'https://hub.example.it/verify',
+  };
+  const hubDb = await openHubDb({ dataDir: dirname(kiosk.hub()!.location) });
+  try {
+    await hubDb.write(async (db) => {
+      const doc = { id, requestId, verificationCode, delivery: 'kiosk' as const, pdf: null, pdfName: null };
+      await insertIssuedDocument(db, { ...doc, issuedBy: 'e2e-clerk' }, Date.now());
+      await queuePickupDocument(
+        db,
+        {
+          id,
+          requestId,
+          kioskId: loadEnrollment(kiosk.runtime.store.db)!.kioskId,
+          title: { it: 'Certificato di residenza', en: 'Residence certificate' },
+          envelope: sealForPickup(secret, id, new TextEncoder().encode(JSON.stringify(content))),
+          expiresAt: Date.now() + 30 * 24 * 60 * 60_000,
+        },
+        Date.now(),
+      );
+    });
+  } finally {
+    await hubDb.close();
+  }
+  await kiosk.runtime.sync!.syncNow();
+  await until(
+    async () =>
+      (await call<{ status: string }>('pickup.find', { receiptCode: created.receiptCode })).status === 'ready',
+    'the document at the kiosk',
+  );
+  return { qr, verificationCode };
 }
 
 // ── the screens each service opens on, by keys ───────────────────────────────
@@ -398,6 +548,75 @@ describe('display modes', () => {
   });
 });
 
+describe('the access bar outside the resident screens', () => {
+  /** axe, names, AAA contrast in high contrast, the reach line: what `display modes` checks on resident screens. */
+  async function checkHere(page: Page, screen: string, mode: Mode | null, violations: string[]): Promise<void> {
+    const label = `${screen} ${mode ?? 'default'}`;
+    await screenshot(page, `access-${screen.replace(/ /g, '-')}-${mode ?? 'default'}`);
+    violations.push(...(await axeViolations(page, label)));
+    if (mode === 'highContrast') violations.push(...(await enhancedContrastViolations(page, label)));
+    const names = await unnamedControls(page);
+    expect(names.count, label).toBeGreaterThan(0);
+    violations.push(...names.unnamed.map((u) => `[${label}] unnamed ${u}`));
+    violations.push(...(await clippedControls(page)).map((c) => `[${label}] label does not fit: ${c}`));
+    if (mode === 'reach') {
+      const above = await controlsAbove(page, PORTRAIT.height * REACH_TOP);
+      violations.push(...above.map((a) => `[${label}] control above the reach line: ${a}`));
+    }
+    // Every toggle is there, by keys, and says whether it is on.
+    for (const key of ['largeText', 'highContrast', 'reach'] as const) {
+      const toggle = page.getByRole('button', { name: STRINGS.it.access[key], exact: true });
+      expect(await toggle.getAttribute('aria-pressed'), label).toBe(String(key === mode));
+    }
+  }
+
+  it('is on the attract screen and under the out-of-service notice in every mode, chosen by keys without starting a session', async () => {
+    const { d } = await open();
+    const page = d.page;
+    const start = page.getByRole('button', { name: STRINGS.it.attract.touchToStart });
+    await start.waitFor();
+    const violations: string[] = [];
+    for (const mode of [null, 'largeText', 'highContrast', 'reach'] as const) {
+      if (mode) await toggleModeByKeys(page, 'it', mode);
+      // Still the attract screen: a mode is not a session.
+      expect(await start.count()).toBe(1);
+      expect(await page.getByRole('button', { name: STRINGS.it.access.speech, exact: true }).count()).toBe(1);
+      await checkHere(page, 'attract', mode, violations);
+
+      await technician('technician.setService', { inService: false, message: 'Torno alle 14' });
+      await heading(page, STRINGS.it.outOfService.title, 1).waitFor();
+      // The notice is in every language; the bar under it stays in reach however long the notice is.
+      for (const locale of LOCALES) await page.locator(`section[lang="${locale}"]`).waitFor();
+      await checkHere(page, 'out of service', mode, violations);
+      await technician('technician.setService', { inService: true });
+      await start.waitFor();
+      if (mode) await toggleModeByKeys(page, 'it', mode, false);
+    }
+    assertNoViolations(violations);
+  }, 300_000);
+
+  it('keeps a mode chosen on the attract screen into the session, and drops modes left unused', async () => {
+    const { d } = await open({ pausedClock: true });
+    const page = d.page;
+    await page.getByRole('button', { name: STRINGS.it.attract.touchToStart }).waitFor();
+    await toggleModeByKeys(page, 'it', 'largeText');
+    await press(page, STRINGS.it.attract.touchToStart);
+    await heading(page, STRINGS.it.home.title, 1).waitFor();
+    expect(await modeAttributes(page)).toEqual(['data-text']);
+    await press(page, STRINGS.it.nav.back); // back on home ends the session, and its modes
+    await page.getByRole('button', { name: STRINGS.it.attract.touchToStart }).waitFor();
+    await expect.poll(() => modeAttributes(page), POLL).toEqual([]);
+
+    // Chosen on the attract screen and left there: the next resident does not find them.
+    await toggleModeByKeys(page, 'it', 'highContrast');
+    await toggleModeByKeys(page, 'it', 'reach');
+    await page.clock.runFor(UNUSED_MODES_RESET_MS - 5_000);
+    expect(await modeAttributes(page)).toEqual(['data-contrast', 'data-layout']);
+    await page.clock.runFor(10_000);
+    await expect.poll(() => modeAttributes(page), POLL).toEqual([]);
+  });
+});
+
 describe('speech', () => {
   /** The text blocks a sighted resident reads in <main> (not the controls). */
   function shownText(page: Page): Promise<string[]> {
@@ -495,4 +714,188 @@ describe('speech', () => {
     await new Promise((r) => setTimeout(r, 500));
     expect(said.filter((u) => u.text.replace(/[\s-]/g, '').includes(secret))).toEqual([]);
   });
+  it('speaks the printed receipt on the outcome screen: every printed line, codes spelled, never the QR', async () => {
+    const { d, said, receipts } = await open();
+    const page = d.page;
+    const s = STRINGS.it;
+    await startByKeys(page);
+    await kiosk.sims.commands.headphones(['in']);
+    await lastSaid(said, s.home.title);
+    await press(page, s.service.certificate.title);
+    await heading(page, s.identify.waiting.title).waitFor();
+    const printed = kiosk.receiptCount();
+    await kiosk.sims.commands.scan([CF]);
+    await heading(page, s.identify.confirm.title).waitFor();
+    await press(page, s.identify.confirm.yes);
+    await press(page, RESIDENZA.it);
+    await press(page, s.certificate.subject.self);
+    await press(page, s.certificate.stampDuty.exempt);
+    await press(page, s.certificate.exemption.pension.title);
+    await press(page, s.certificate.delivery.kiosk);
+    await heading(page, s.certificate.summary.title).waitFor();
+    await press(page, s.certificate.summary.confirm);
+    await heading(page, s.flow.receipt.title).waitFor();
+    const [paper] = await until(() => {
+      const r = kiosk.receiptsSince(printed);
+      return r.length > 0 && r;
+    }, 'the receipt');
+    const text = await until(() => receipts.at(-1), 'the receipt text in the answer');
+
+    // What was said when the outcome appeared: the screen, then the receipt as the printer got it.
+    const norm = (t: string) => t.replace(/\s+/g, ' ');
+    const outcome = norm((await lastSaid(said, s.access.receipt.intro)).text);
+    expect(outcome).toContain(s.flow.receipt.title);
+    const lines = paper!.text.split('\n').filter((l) => !/^\s*(\[QR|\[LOGO|-*\s*$)/.test(l));
+    expect(lines.length).toBeGreaterThan(8);
+    for (const line of lines)
+      for (const piece of line.trim().split(/ {2,}/)) {
+        const spoken = spokenReceiptLines({ ...text, lines: [piece] })[0]!;
+        expect(outcome, line).toContain(norm(spoken));
+      }
+    // The pickup code is spoken, spelled; the QR (code and pickup secret) never is.
+    expect(text.pickupCode).not.toBeNull();
+    expect(outcome).toContain(spokenReceiptLines({ ...text, lines: [text.pickupCode!] })[0]);
+    const secret = paper!.qr[0]!.split(':').at(-1)!;
+    expect(said.filter((u) => u.text.includes(secret) || u.text.includes(paper!.qr[0]!))).toEqual([]);
+
+    // On request, again, in the voice of the language it is printed in.
+    await press(page, s.access.receipt.listen);
+    await until(() => said.at(-1)?.text.startsWith(s.access.receipt.intro), 'the receipt played');
+    expect(said.at(-1)!.locale).toBe('it');
+    expect(norm(said.at(-1)!.text)).toContain(norm(spokenReceiptLines({ ...text, lines: [text.lines[1]!] })[0]!));
+    await press(page, s.flow.receipt.finish);
+  });
+
+  it('tells an Arabic resident the pickup code on screen, and plays the English receipt on request', async () => {
+    const { d, said, receipts } = await open();
+    const page = d.page;
+    const s = STRINGS.ar;
+    await startByKeys(page, 'ar');
+    await page.keyboard.press('F2');
+    await lastSaid(said, s.home.title);
+    await press(page, s.service.certificate.title);
+    await heading(page, s.identify.waiting.title).waitFor();
+    await kiosk.sims.commands.scan([CF]);
+    await heading(page, s.identify.confirm.title).waitFor();
+    await press(page, s.identify.confirm.yes);
+    await press(page, RESIDENZA.ar);
+    await press(page, s.certificate.subject.self);
+    await press(page, s.certificate.stampDuty.exempt);
+    await press(page, s.certificate.exemption.pension.title);
+    await press(page, s.certificate.delivery.kiosk);
+    await press(page, s.certificate.summary.confirm);
+    await heading(page, s.flow.receipt.title).waitFor();
+    const text = await until(() => receipts.at(-1), 'the receipt text in the answer');
+    expect(text.locale).toBe('en');
+    const pickup = spokenReceiptLines({ ...text, lines: [text.pickupCode!] })[0]!;
+    const spokenOutcome = await lastSaid(said, pickup);
+    const outcome = spokenOutcome.text;
+    expect(outcome).toContain(s.flow.receipt.title);
+    expect(spokenOutcome.locale).toBe('ar');
+    // The English lines are not read in the Arabic voice.
+    expect(outcome).not.toContain(STRINGS.en.access.receipt.intro);
+
+    // Tapped (not by keys): the focus it takes is not announced over the receipt.
+    await page.getByRole('button', { name: s.access.receipt.listen, exact: true }).click();
+    await until(() => said.at(-1)?.text.startsWith(STRINGS.en.access.receipt.intro), 'the English receipt played');
+    const played = said.length;
+    expect(said.at(-1)!.locale).toBe('en');
+    expect(said.at(-1)!.text).toContain(pickup);
+    await new Promise((r) => setTimeout(r, 500));
+    expect(said.length).toBe(played);
+    await press(page, s.flow.receipt.finish);
+  });
+
+  it('collects a document by keys and speaks it as printed, in Italian, its codes spelled', async () => {
+    const { qr, verificationCode } = await documentWaiting();
+    const { d, said, receipts } = await open();
+    const page = d.page;
+    const s = STRINGS.it;
+    await startByKeys(page);
+    await page.keyboard.press('F2');
+    await lastSaid(said, s.home.title);
+    await press(page, s.service.pickup.title);
+    await heading(page, s.pickup.waiting.scanTitle).waitFor();
+    await kiosk.sims.commands.scan([qr]);
+    await heading(page, s.identify.waiting.title).waitFor();
+    await kiosk.sims.commands.scan([CF]);
+    await heading(page, s.identify.confirm.title).waitFor();
+    const from = kiosk.receiptCount();
+    await press(page, s.identify.confirm.yes);
+    await heading(page, s.pickup.done.title).waitFor();
+    const paper = await until(() => kiosk.receiptsSince(from)[0], 'the printed document');
+    const text = await until(() => receipts.at(-1), 'the document text in the answer');
+    expect(text.locale).toBe('it');
+    const norm = (t: string) => t.replace(/\s+/g, ' ');
+    const done = norm((await lastSaid(said, s.access.receipt.documentIntro)).text);
+    expect(done).toContain(s.pickup.done.title);
+    const lines = paper.text.split('\n').filter((l) => !/^\s*(\[QR|\[LOGO|-*\s*$)/.test(l));
+    for (const line of lines)
+      for (const piece of line.trim().split(/ {2,}/))
+        expect(done, line).toContain(norm(spokenReceiptLines({ ...text, lines: [piece] })[0]!));
+    expect(done).toContain(spokenReceiptLines({ ...text, lines: [verificationCode] })[0]);
+    await press(page, s.access.receipt.listenDocument);
+    await until(() => said.at(-1)?.text.startsWith(s.access.receipt.documentIntro), 'the document played');
+    await press(page, s.pickup.finish);
+    await page.getByRole('button', { name: s.attract.touchToStart }).waitFor();
+  });
+});
+
+describe('technician screens', () => {
+  const tech = STRINGS.it.technician;
+  const SECTIONS = ['status', 'devices', 'network', 'storage', 'logs', 'config'] as const;
+
+  it('pass axe, name every control, keep AAA contrast and the reach line in every display mode', async () => {
+    const { d } = await open();
+    const page = d.page;
+    const start = page.getByRole('button', { name: STRINGS.it.attract.touchToStart });
+    await start.waitFor();
+    const violations: string[] = [];
+    const checkHere = async (screen: string, mode: Mode | null) => {
+      const label = `technician ${screen} ${mode ?? 'default'}`;
+      if (screen === 'PIN' || screen === 'devices')
+        await screenshot(page, `access-technician-${screen}-${mode ?? 'default'}`);
+      violations.push(...(await axeViolations(page, label)));
+      if (mode === 'highContrast') violations.push(...(await enhancedContrastViolations(page, label)));
+      violations.push(...(await unnamedControls(page)).unnamed.map((u) => `[${label}] unnamed ${u}`));
+      violations.push(...(await clippedControls(page)).map((c) => `[${label}] label does not fit: ${c}`));
+      if (mode === 'reach') {
+        const above = await controlsAbove(page, PORTRAIT.height * REACH_TOP);
+        violations.push(...above.map((a) => `[${label}] control above the reach line: ${a}`));
+      }
+    };
+    for (const mode of [null, 'largeText', 'highContrast', 'reach'] as const) {
+      // The technician chooses the mode on the attract screen's bar, then makes the gesture.
+      if (mode) await toggleModeByKeys(page, 'it', mode);
+      const corner = page.getByTestId('technician-corner');
+      for (let i = 0; i < 5; i++) await corner.click({ force: true });
+      await page.getByRole('heading', { name: tech.pin.title, exact: true }).waitFor();
+      await checkHere('PIN', mode);
+      if (mode === null) {
+        // The PIN pad carries the access bar too: a mode is turned on and off there, with the pointer.
+        const bar = page.getByRole('navigation', { name: STRINGS.it.access.bar });
+        await bar.getByRole('button', { name: STRINGS.it.access.largeText, exact: true }).click();
+        await expect.poll(() => modeAttributes(page), POLL).toEqual(['data-text']);
+        await bar.getByRole('button', { name: STRINGS.it.access.largeText, exact: true }).click();
+        await expect.poll(() => modeAttributes(page), POLL).toEqual([]);
+      }
+      for (const digit of '1357') await page.getByRole('button', { name: digit, exact: true }).click();
+      await page.getByRole('button', { name: tech.pin.submit, exact: true }).click();
+      await page.getByRole('heading', { name: tech.status.inService, exact: true }).waitFor();
+      for (const section of SECTIONS) {
+        const nav = page.getByRole('navigation', { name: tech.nav.label });
+        await nav.getByRole('button', { name: tech.nav[section], exact: true }).click();
+        await expect
+          .poll(() => nav.getByRole('button', { name: tech.nav[section], exact: true }).getAttribute('aria-pressed'))
+          .toBe('true');
+        await page.getByRole('main').getByRole('heading', { level: 2 }).first().waitFor();
+        await checkHere(section, mode);
+      }
+      expect(await modeAttributes(page)).toHaveLength(mode ? 1 : 0);
+      await page.getByRole('button', { name: tech.nav.exit, exact: true }).click();
+      await start.waitFor();
+      if (mode) await toggleModeByKeys(page, 'it', mode, false);
+    }
+    assertNoViolations(violations);
+  }, 300_000);
 });

@@ -16,7 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startVirtualDevices } from '../../hardware/sim/devices';
 import type { VirtualDevices } from '../../hardware/sim/devices';
 import { parseReceiptQr } from '../../hardware/readers/receipt-qr';
-import type { ReaderRead, ResponseFrame } from '../../kiosk-shell/api/contract';
+import type { ReaderRead, ReceiptPrint, ResponseFrame } from '../../kiosk-shell/api/contract';
 import { parseConfig } from '../../kiosk-shell/runtime/config';
 import { createLogger } from '../../kiosk-shell/runtime/log';
 import { DEFAULT_CONFIG } from '../../kiosk-shell/runtime/paths';
@@ -248,7 +248,7 @@ describe('offline document pickup', () => {
     const read = await until(() => reads.find((r) => r.kind === 'receipt'), 'the receipt scan');
     if (read.kind !== 'receipt' || read.pickupSecret === null) throw new Error('no secret scanned');
     const before = sims.printer.receipts().length;
-    const collected = await value<{ print: { printed: boolean }; verificationCode: string }>('pickup.collect', {
+    const collected = await value<{ print: ReceiptPrint; verificationCode: string }>('pickup.collect', {
       receiptCode: read.requestCode,
       key: { kind: 'scanned', pickupSecret: read.pickupSecret },
       identity: identity(CF),
@@ -258,6 +258,14 @@ describe('offline document pickup', () => {
     expect(printed.text).toContain(content.verificationCode);
     expect(printed.text).toContain('ROSSI MARIO');
     expect(printed.qr).toEqual(['https://hub.example.it/verify']);
+    // The answer carries the document's text as printed (Italian), for speech: every printed line is in it.
+    expect(collected.print.receipt).toMatchObject({ locale: 'it', pickupCode: null });
+    expect(collected.print.receipt.codes).toContain(content.verificationCode);
+    const spoken = collected.print.receipt.lines.join('\n');
+    const printedLines = printed.text.split('\n').filter((l) => !/^\s*(\[QR|\[LOGO|-*\s*$)/.test(l));
+    expect(printedLines.length).toBeGreaterThan(3);
+    for (const line of printedLines)
+      for (const piece of line.trim().split(/ {2,}/)) expect(spoken, line).toContain(piece);
 
     // Deleted here at once; reported to the hub on the next sync, which closes the request.
     expect(kioskRow(id)?.envelope).toBeNull();

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startVirtualDevices } from '../../hardware/sim/devices';
 import type { VirtualDevices } from '../../hardware/sim/devices';
-import type { ReaderRead, ResponseFrame } from '../../kiosk-shell/api/contract';
+import type { ReaderRead, ReceiptPrint, ResponseFrame } from '../../kiosk-shell/api/contract';
 import { parseConfig } from '../../kiosk-shell/runtime/config';
 import { createLogger } from '../../kiosk-shell/runtime/log';
 import { DEFAULT_CONFIG } from '../../kiosk-shell/runtime/paths';
@@ -53,6 +53,19 @@ function tempDir(prefix: string): string {
   const dir = mkdtempSync(join(tmpdir(), prefix));
   dirs.push(dir);
   return dir;
+}
+
+/**
+ * Every text line the virtual printer decoded (no QR, no logo, no rule) is in
+ * the receipt text the API answered: a wrapped piece of one of its lines, or
+ * a row's label and value. Its QR payloads are not.
+ */
+function expectReceiptTextAsPrinted(decoded: { text: string; qr: string[] }, receipt: ReceiptPrint['receipt']): void {
+  const all = receipt.lines.join('\n');
+  const lines = decoded.text.split('\n').filter((l) => !/^\s*(\[QR|\[LOGO|-*\s*$)/.test(l));
+  expect(lines.length).toBeGreaterThan(5);
+  for (const line of lines) for (const piece of line.trim().split(/ {2,}/)) expect(all, line).toContain(piece);
+  for (const payload of decoded.qr) expect(JSON.stringify(receipt)).not.toContain(payload);
 }
 
 async function call(rt: Runtime, method: string, input: unknown = {}): Promise<ResponseFrame['result']> {
@@ -151,9 +164,9 @@ describe('requests', () => {
 
   it('writes a certificate request, prints its receipt, and the hub stores it exactly once', async () => {
     const before = sims.printer.receipts().length;
-    const created = await value<{ receiptCode: string; print: { printed: boolean } }>('requests.create', SELF_AT_KIOSK);
+    const created = await value<{ receiptCode: string; print: ReceiptPrint }>('requests.create', SELF_AT_KIOSK);
     expect(created.receiptCode).toMatch(/^[0-9A-Z]{4}-[0-9A-Z]{4}$/);
-    expect(created.print).toEqual({ printed: true, problem: null });
+    expect(created.print).toEqual({ printed: true, problem: null, receipt: expect.any(Object) });
 
     const receipt = await until(() => sims.printer.receipts()[before], 'the receipt');
     expect(receipt.text).toContain('Certificato di residenza');
@@ -163,6 +176,12 @@ describe('requests', () => {
     // The QR carries the code and the pickup secret; the scanner reads it back as a receipt.
     const qr = receipt.qr[0] ?? '';
     expect(qr).toMatch(new RegExp(`^SPORTELLO:1:${created.receiptCode}:[A-Za-z0-9_-]{32}$`));
+    // The answer carries the receipt's text for speech: every printed line, the pickup code, never the QR.
+    expectReceiptTextAsPrinted(receipt, created.print.receipt);
+    expect(created.print.receipt.locale).toBe('it');
+    expect(created.print.receipt.codes[0]).toBe(created.receiptCode);
+    expect(created.print.receipt.pickupCode).toMatch(/^([0-9A-Z]{4} ){9}[0-9A-Z]{3}$/);
+    expect(receipt.text).toContain(created.print.receipt.pickupCode);
 
     await runtime.sync!.syncNow();
     const lookup = await until(async () => {
@@ -306,19 +325,29 @@ describe('requests', () => {
   it('keeps the request when the paper is out, and reprints it in the same session only', async () => {
     await sims.commands.paper(['out']);
     await until(() => runtime.devices.status().printer.problem === 'PAPER_OUT', 'paper out');
-    const created = await value<{ receiptCode: string; print: { printed: boolean; problem: string } }>(
-      'requests.create',
-      { ...SELF_AT_KIOSK, delivery: { kind: 'townHall' } },
-    );
-    expect(created.print).toEqual({ printed: false, problem: 'PAPER_OUT' });
+    const created = await value<{ receiptCode: string; print: ReceiptPrint }>('requests.create', {
+      ...SELF_AT_KIOSK,
+      locale: 'ar',
+      delivery: { kind: 'townHall' },
+    });
+    // Not printed, but its text is there to be spoken; an Arabic resident's receipt is in English (PC858).
+    expect(created.print).toEqual({ printed: false, problem: 'PAPER_OUT', receipt: expect.any(Object) });
+    expect(created.print.receipt.locale).toBe('en');
+    expect(created.print.receipt.pickupCode).toBeNull();
     expect(await value('requests.lookup', { receiptCode: created.receiptCode })).toMatchObject({ found: true });
 
     await sims.commands.paper(['ok']);
     await until(() => runtime.devices.status().printer.problem === null, 'paper back');
+    const before = sims.printer.receipts().length;
     expect(await value('requests.reprint', { receiptCode: created.receiptCode })).toEqual({
       printed: true,
       problem: null,
+      receipt: created.print.receipt,
     });
+    expectReceiptTextAsPrinted(
+      await until(() => sims.printer.receipts()[before], 'the reprint'),
+      created.print.receipt,
+    );
     await value('session.ended', { reason: 'done' });
     const after = await call(runtime, 'requests.reprint', { receiptCode: created.receiptCode });
     expect(after.ok ? null : after.error.code).toBe('NOT_FOUND');

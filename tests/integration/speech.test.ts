@@ -142,3 +142,39 @@ describe('speech through the kiosk API', () => {
     }
   });
 });
+
+describe('what is spoken is private', () => {
+  it('never logs a receipt it speaks, not even at debug level: pickup code, text, or a refused utterance', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'sportello-speech-log-'));
+    dirs.push(dataDir);
+    const sims = await startVirtualDevices(dataDir);
+    const config = parseConfig(JSON.parse(readFileSync(DEFAULT_CONFIG, 'utf8')), 'demo', {
+      SPORTELLO_DATA_DIR: dataDir,
+    });
+    const logged: string[] = [];
+    const log = createLogger({ level: 'debug', destination: { write: (line: string) => void logged.push(line) } });
+    const runtime = await startRuntime({ config, log });
+    const call = async (method: string, input: unknown = {}) =>
+      (await runtime.dispatch(JSON.stringify({ id: 1, method, input }))).result;
+    const pickupCode = 'QX7W 3KPM 9ZTR';
+    const receipt = `Codice di ritiro: ${pickupCode.split('').join(' ')}. Ritiro a questo sportello.`;
+    try {
+      await sims.commands.headphones(['in']);
+      await expect.poll(async () => (await call('audio.status')).ok && logged.length > 0).toBe(true);
+      expect(await call('speech.say', { text: receipt, locale: 'it' })).toEqual({ ok: true, value: {} });
+      expect(await call('speech.repeat')).toEqual({ ok: true, value: {} });
+      // Too long: refused as invalid input, and the refusal does not quote it either.
+      const refused = await call('speech.say', { text: receipt.repeat(200), locale: 'it' });
+      expect(refused.ok ? null : refused.error.code).toBe('INVALID_INPUT');
+      await call('speech.stop');
+      await call('session.ended', { reason: 'done' });
+      expect(logged.length).toBeGreaterThan(0);
+      const all = logged.join('\n');
+      expect(all).not.toContain('Q X 7 W');
+      expect(all).not.toContain('Ritiro a questo sportello');
+    } finally {
+      await runtime.close();
+      await sims.close();
+    }
+  });
+});

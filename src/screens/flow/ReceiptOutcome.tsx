@@ -1,4 +1,6 @@
 import { useTranslation } from 'react-i18next';
+import type { ReceiptText } from '../../../kiosk-shell/api/contract';
+import { SpokenReceipt } from '../../access/SpokenReceipt';
 import { Button } from '../../components/Button';
 import './receipt-outcome.css';
 
@@ -6,8 +8,11 @@ export type ReceiptOutcomeProps = {
   receiptCode: string;
   /** ISO date-time the request was registered. */
   createdAt: string;
-  /** The printer's answer; `problem` is a PrintOutcome problem code (others read as a generic failure). */
-  print: { printed: boolean; problem: string | null };
+  /**
+   * The printer's answer; `problem` is a PrintOutcome problem code (others read
+   * as a generic failure); `receipt` the receipt's text, spoken in speech mode.
+   */
+  print: { printed: boolean; problem: string | null; receipt: ReceiptText };
   /** What happens next for this service, already translated. */
   whatNext: string;
   onReprint: () => void;
@@ -45,7 +50,8 @@ function useNotPrintedText(): (problem: string | null) => string {
  * The last part of every service: the request is registered, here is its code
  * (very large, in two groups of four), when, what happens next, and the
  * receipt, or why there is none and that the request is safe all the same.
- * It renders inside the caller's <Screen>.
+ * In speech mode the receipt's text is spoken with it (printed or not: the
+ * resident hears what it says either way). It renders inside the caller's <Screen>.
  */
 export function ReceiptOutcome({
   receiptCode,
@@ -96,6 +102,7 @@ export function ReceiptOutcome({
         </p>
       )}
       <div className="receipt-actions">
+        <SpokenReceipt receipt={print.receipt} />
         <Button
           variant="secondary"
           aria-disabled={reprinting || undefined}

@@ -4,6 +4,7 @@ import type { ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { ActorRefFrom, SnapshotFrom } from 'xstate';
 import type { KioskDescription } from '../../../kiosk-shell/api/contract';
+import { SpokenReceipt } from '../../access/SpokenReceipt';
 import { Button } from '../../components/Button';
 import { Keyboard } from '../../components/Keyboard';
 import { Screen } from '../../components/Screen';
@@ -191,6 +192,7 @@ function Step({ state, send, kiosk }: { state: Snapshot; send: Send; kiosk: Kios
           </span>
         </p>
         <div className="pickup-actions">
+          <SpokenReceipt receipt={context.collected.print.receipt} document />
           <Button variant="secondary" onClick={() => send({ type: 'anotherService.requested' })}>
             {t('pickup.done.another')}
           </Button>
