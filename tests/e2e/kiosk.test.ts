@@ -270,6 +270,9 @@ describe('keyboard and keypad', () => {
     for (let i = 0; i < HOME_TILES.length; i++) await kb.press('ArrowDown');
     await kb.press('Enter');
     await page.getByRole('note').waitFor();
+    // The content is taller than the screen: once the screen has measured it (a ResizeObserver,
+    // a frame after the content arrives), its region takes focus and the scrolling keys.
+    await page.locator('main[data-scroll-region]').waitFor();
     return page;
   }
 

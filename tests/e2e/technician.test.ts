@@ -193,18 +193,22 @@ describe('technician mode', () => {
     await page.getByRole('heading', { name: fill(tech.network.hub, { state: tech.network.online }) }).waitFor();
     // Three requests wait in the queue (written as the runtime does, the hub not told yet).
     const { hubEncryptionKey } = loadEnrollment(runtime.store.db)!;
-    for (let i = 0; i < 3; i++) {
-      const id = newSubmissionId(new Date());
+    // Sealed first, then written with no await in between, right before the tap: the
+    // background sync (every 30 s) has no window to take them before the technician does.
+    const ids = [0, 1, 2].map(() => newSubmissionId(new Date()));
+    const plain = new TextEncoder().encode(JSON.stringify({ codiceFiscale: CF }));
+    const sealed = await Promise.all(ids.map((id) => seal(hubEncryptionKey, plain, id)));
+    ids.forEach((id, i) =>
       createSubmission(runtime.store.db, {
         id,
         kind: 'certificate',
         service: 'residenza',
         locale: 'it',
         publicFields: { copies: 1 },
-        sealed: await seal(hubEncryptionKey, new TextEncoder().encode(JSON.stringify({ codiceFiscale: CF })), id),
+        sealed: sealed[i]!,
         now: new Date(),
-      });
-    }
+      }),
+    );
     await page.getByRole('button', { name: tech.network.syncNow, exact: true }).click();
     await done(page);
     await expectFullBar(page, tech.network.syncProgress, 3);
