@@ -41,7 +41,8 @@ import {
   windowOpenDecision,
   windowOptions,
 } from './lockdown';
-import { RecoveryPolicy } from './recovery';
+import { RESTART_EXIT_CODE } from '../api/contract';
+import { RESTART_REQUESTED, RecoveryPolicy } from './recovery';
 import type { RecoveryAction, RecoveryEvent } from './recovery';
 
 const PORT_MESSAGE = 'kiosk-api-port';
@@ -358,7 +359,11 @@ function startRuntime(): void {
       app.quit();
       return;
     }
-    report({ kind: 'runtime-gone', at: now(), reason: `exit-code-${code}` });
+    report({
+      kind: 'runtime-gone',
+      at: now(),
+      reason: code === RESTART_EXIT_CODE ? RESTART_REQUESTED : `exit-code-${code}`,
+    });
   });
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_RECOVERY_BUDGET, RecoveryPolicy } from './recovery';
+import { DEFAULT_RECOVERY_BUDGET, RESTART_REQUESTED, RecoveryPolicy } from './recovery';
 import type { RecoveryBudget } from './recovery';
 
 const SECOND = 1_000;
@@ -83,6 +83,25 @@ describe('RecoveryPolicy: runtime crashes', () => {
       reason: 'runtime-restarts-exhausted',
       retryAfterMs: 10 * MINUTE,
     });
+  });
+
+  it("restarts the runtime at once for a technician's restart, without spending the crash budget", () => {
+    const p = policy();
+    for (const at of [0, 100, 200, 300, 400]) {
+      expect(p.decide({ kind: 'runtime-gone', at, reason: RESTART_REQUESTED })).toEqual({ do: 'restart-runtime' });
+    }
+    expect(p.snapshot(400).restartsInWindow.runtime).toBe(0);
+    // Real crashes still have their whole budget.
+    for (const at of [500, 600, 700]) {
+      expect(p.decide({ kind: 'runtime-gone', at, reason: 'exit-code-1' }).do).toBe('restart-runtime');
+    }
+    expect(p.decide({ kind: 'runtime-gone', at: 800, reason: 'exit-code-1' }).do).toBe('show-fallback');
+  });
+
+  it('treats a requested restart like any exit while the fallback shows', () => {
+    const p = policy({ maxRestarts: 0 });
+    expect(p.decide({ kind: 'renderer-gone', at: 0, reason: 'crashed' }).do).toBe('show-fallback');
+    expect(p.decide({ kind: 'runtime-gone', at: 1, reason: RESTART_REQUESTED })).toEqual({ do: 'nothing' });
   });
 
   it('keeps separate budgets for the renderer and the runtime', () => {

@@ -12,6 +12,9 @@
  *   the caller reports `check` after the grace period and the renderer is still
  *   hung, it is reloaded, and that reload counts against the renderer's budget.
  * - An exit with reason `clean-exit` was asked for (the app is quitting): nothing.
+ * - An exit with reason `restart-requested` (a technician's restart) starts the
+ *   runtime again at once without spending its budget: it is not a failure. While
+ *   the fallback page shows it is treated like any other exit.
  * - While the fallback page shows, the runtime keeps being restarted within its
  *   own budget when the renderer was the cause, because queued requests must
  *   still reach the hub while the screen is out of service.
@@ -67,6 +70,8 @@ export const DEFAULT_RECOVERY_BUDGET: Readonly<RecoveryBudget> = {
 };
 
 const CLEAN_EXIT = 'clean-exit';
+/** The runtime closed itself for a technician's restart (exit code RESTART_EXIT_CODE). */
+export const RESTART_REQUESTED = 'restart-requested';
 
 interface FallbackState {
   retryAt: number;
@@ -133,6 +138,7 @@ export class RecoveryPolicy {
 
   private onRuntimeGone(at: number, reason: string | undefined): RecoveryAction {
     if (reason === CLEAN_EXIT) return NOTHING;
+    if (reason === RESTART_REQUESTED && !this.fallback) return { do: 'restart-runtime' };
     if (this.fallback) {
       if (this.fallback.down.has('runtime')) return NOTHING;
       if (this.tryRecordRestart('runtime', at)) return { do: 'restart-runtime' };

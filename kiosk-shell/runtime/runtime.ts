@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
+import { RESTART_EXIT_CODE } from '../api/contract';
 import type { EventFrame, EventName, EventPayload, KioskStatus } from '../api/contract';
 import { closeStore, openStore } from '../../sync/store/db';
 import type { Store } from '../../sync/store/db';
@@ -67,8 +68,7 @@ export type RuntimeOptions = {
   restart?: () => void;
 };
 
-/** The exit code of a runtime that closed itself for a technician's restart. */
-export const RESTART_EXIT_CODE = 75;
+export { RESTART_EXIT_CODE } from '../api/contract';
 
 export const STORE_FILE = 'sportello.db';
 
