@@ -16,13 +16,6 @@
  */
 import { z } from 'zod';
 
-/**
- * The exit code of a runtime that closed itself because a technician asked for
- * a restart (`technician.restart`): Electron main starts it again at once and
- * does not count it as a crash. Shared here because main may import only the contract.
- */
-export const RESTART_EXIT_CODE = 75;
-
 export const LOCALES = ['it', 'en', 'de', 'fr', 'ar'] as const;
 export const LocaleSchema = z.enum(LOCALES);
 export type Locale = z.infer<typeof LocaleSchema>;

@@ -41,7 +41,7 @@ import {
   windowOpenDecision,
   windowOptions,
 } from './lockdown';
-import { RESTART_EXIT_CODE } from '../api/contract';
+import { RESTART_EXIT_CODE } from '../api/exit-codes';
 import { RESTART_REQUESTED, RecoveryPolicy } from './recovery';
 import type { RecoveryAction, RecoveryEvent } from './recovery';
 

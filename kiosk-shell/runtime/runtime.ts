@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { RESTART_EXIT_CODE } from '../api/contract';
+import { RESTART_EXIT_CODE } from '../api/exit-codes';
 import type { EventFrame, EventName, EventPayload, KioskStatus } from '../api/contract';
 import { closeStore, openStore } from '../../sync/store/db';
 import type { Store } from '../../sync/store/db';
@@ -68,7 +68,7 @@ export type RuntimeOptions = {
   restart?: () => void;
 };
 
-export { RESTART_EXIT_CODE } from '../api/contract';
+export { RESTART_EXIT_CODE } from '../api/exit-codes';
 
 export const STORE_FILE = 'sportello.db';
 
