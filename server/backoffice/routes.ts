@@ -10,9 +10,16 @@
 import fastifyCookie from '@fastify/cookie';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { csrfMatches, sessionUser } from '../auth/sessions';
 import type { ConsoleUser, SessionPolicy } from '../auth/sessions';
-import { CONSOLE_ERROR_STATUS, CSRF_HEADER, SESSION_COOKIE } from '../console-api/plugin';
+import {
+  acceptJsonOnly,
+  ConsoleRefusal,
+  hubErrorCode,
+  noRoute,
+  parseInput,
+  refuse,
+  sessionGuard,
+} from '../console-api/plugin';
 import type { ConsoleErrorCode } from '../console-api/plugin';
 import type { HubDb } from '../db/open';
 import type { ConsoleRole } from '../db/schema';
@@ -29,15 +36,6 @@ export const AUDIT_ROLES: readonly ConsoleRole[] = ['admin'];
 /** A base64 PDF of 5 MB and its text fit; every other body is small. */
 const JSON_BODY_LIMIT = 8 * 1024 * 1024;
 
-class Refusal extends Error {
-  constructor(
-    readonly code: ConsoleErrorCode,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
 const IdParams = z.strictObject({ id: z.uuid() });
 const CodeParams = z.strictObject({ code: z.string().min(1).max(64) });
 const ActionBody = z.strictObject({
@@ -53,15 +51,6 @@ const IssueBody = z.strictObject({
   pdf: z.strictObject({ name: z.string().min(1).max(200), base64: z.base64().max(7_000_000) }).optional(),
 });
 
-function parse<T>(schema: z.ZodType<T>, value: unknown): T {
-  const parsed = schema.safeParse(value);
-  if (!parsed.success) {
-    const issues = parsed.error.issues.slice(0, 5).map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
-    throw new Refusal('INVALID_REQUEST', issues.join('; '));
-  }
-  return parsed.data;
-}
-
 const DAY = 24 * 60 * 60_000;
 
 export function backofficePlugin(options: {
@@ -75,18 +64,7 @@ export function backofficePlugin(options: {
   return async function register(app: FastifyInstance): Promise<void> {
     await app.register(fastifyCookie);
 
-    app.removeAllContentTypeParsers();
-    app.addContentTypeParser(
-      'application/json',
-      { parseAs: 'string', bodyLimit: JSON_BODY_LIMIT },
-      (_request, body, done) => {
-        try {
-          done(null, body === '' ? undefined : (JSON.parse(body as string) as unknown));
-        } catch {
-          done(new Refusal('INVALID_REQUEST', 'body is not JSON'), undefined);
-        }
-      },
-    );
+    acceptJsonOnly(app, JSON_BODY_LIMIT);
 
     app.addHook('onSend', (_request, reply, payload, done) => {
       reply.header('x-content-type-options', 'nosniff');
@@ -97,11 +75,9 @@ export function backofficePlugin(options: {
 
     app.setErrorHandler((error: Error & { statusCode?: number; code?: string }, request, reply) => {
       let code: ConsoleErrorCode;
-      if (error instanceof Refusal) code = error.code;
-      else if (error instanceof HubError) {
-        code =
-          error.code === 'NOT_FOUND' ? 'NOT_FOUND' : error.code === 'INVALID_INPUT' ? 'INVALID_REQUEST' : 'CONFLICT';
-      } else {
+      if (error instanceof ConsoleRefusal) code = error.code;
+      else if (error instanceof HubError) code = hubErrorCode(error);
+      else {
         const status = error.statusCode ?? 500;
         if (status === 415) code = 'UNSUPPORTED_MEDIA_TYPE';
         else if (status >= 400 && status < 500) code = 'INVALID_REQUEST';
@@ -110,17 +86,10 @@ export function backofficePlugin(options: {
           code = 'INTERNAL';
         }
       }
-      const message = code === 'INTERNAL' ? 'the hub failed; retry later' : error.message;
-      return reply
-        .code(CONSOLE_ERROR_STATUS[code])
-        .type('application/json; charset=utf-8')
-        .send(JSON.stringify({ error: { code, message } }));
+      return refuse(reply, code, code === 'INTERNAL' ? 'the hub failed; retry later' : error.message);
     });
 
-    function sessionToken(request: FastifyRequest): string | null {
-      const token = request.cookies[`__Host-${SESSION_COOKIE}`] ?? request.cookies[SESSION_COOKIE];
-      return typeof token === 'string' && /^[A-Za-z0-9_-]{43}$/.test(token) ? token : null;
-    }
+    const guard = sessionGuard({ hubDb, policy, now });
 
     /** The clerk (or admin) of the request's session: 401, then 403 CSRF_INVALID for writes, then 403 FORBIDDEN. */
     async function authorize(
@@ -128,23 +97,11 @@ export function backofficePlugin(options: {
       csrf: boolean,
       roles: readonly ConsoleRole[] = BACKOFFICE_ROLES,
     ): Promise<ConsoleUser> {
-      const token = sessionToken(request);
-      const user = token === null ? null : await sessionUser(hubDb, token, policy, now);
-      if (token === null || user === null) throw new Refusal('UNAUTHENTICATED', 'sign in first');
-      if (csrf) {
-        const sent = request.headers[CSRF_HEADER];
-        if (typeof sent !== 'string' || sent.length === 0) throw new Refusal('CSRF_INVALID', `missing ${CSRF_HEADER}`);
-        if (!csrfMatches(token, sent)) throw new Refusal('CSRF_INVALID', `${CSRF_HEADER} does not match the session`);
-      }
-      if (!roles.includes(user.role)) {
-        request.log.info({ event: 'console.forbidden', userId: user.id, route: request.routeOptions.url }, 'forbidden');
-        throw new Refusal(
-          'FORBIDDEN',
-          roles === AUDIT_ROLES
-            ? `the ${user.role} role may not read the audit log`
-            : `the ${user.role} role may not use the back office`,
-        );
-      }
+      const { user } = await guard(request, roles, csrf, (role) =>
+        roles === AUDIT_ROLES
+          ? `the ${role} role may not read the audit log`
+          : `the ${role} role may not use the back office`,
+      );
       return user;
     }
 
@@ -156,7 +113,7 @@ export function backofficePlugin(options: {
 
     app.get('/requests', async (request) => {
       await authorize(request, false);
-      const query = parse(InboxQuerySchema, request.query);
+      const query = parseInput(InboxQuerySchema, request.query);
       const page = await backoffice.inbox(
         {
           ...(query.kind ? { kind: query.kind } : {}),
@@ -175,7 +132,7 @@ export function backofficePlugin(options: {
 
     app.get('/audit', async (request) => {
       await authorize(request, false, AUDIT_ROLES);
-      const query = parse(AuditQuerySchema, request.query);
+      const query = parseInput(AuditQuerySchema, request.query);
       const page = await backoffice.audit(
         {
           ...(query.request === undefined ? {} : { request: query.request }),
@@ -191,36 +148,36 @@ export function backofficePlugin(options: {
 
     app.get('/requests/:id', async (request) => {
       await authorize(request, false);
-      const { id } = parse(IdParams, request.params);
+      const { id } = parseInput(IdParams, request.params);
       return backoffice.detail(id);
     });
 
     app.post('/requests/:id/open', async (request) => {
       const user = await authorize(request, true);
-      const { id } = parse(IdParams, request.params);
+      const { id } = parseInput(IdParams, request.params);
       request.log.info({ event: 'request.opened', userId: user.id, requestId: id }, 'request opened');
       return backoffice.openRequest(user, id);
     });
 
     app.post('/requests/:id/actions', async (request) => {
       const user = await authorize(request, true);
-      const { id } = parse(IdParams, request.params);
-      const body = parse(ActionBody, request.body);
+      const { id } = parseInput(IdParams, request.params);
+      const body = parseInput(ActionBody, request.body);
       return backoffice.act(user, id, body.action, body.answer ?? null);
     });
 
     app.post('/requests/:id/office', async (request) => {
       const user = await authorize(request, true);
-      const { id } = parse(IdParams, request.params);
-      const body = parse(OfficeBody, request.body);
+      const { id } = parseInput(IdParams, request.params);
+      const body = parseInput(OfficeBody, request.body);
       await backoffice.assignOffice(user, id, body.officeId);
       return { ok: true };
     });
 
     app.post('/requests/:id/document', async (request, reply) => {
       const user = await authorize(request, true);
-      const { id } = parse(IdParams, request.params);
-      const body = parse(IssueBody, request.body);
+      const { id } = parseInput(IdParams, request.params);
+      const body = parseInput(IssueBody, request.body);
       const issued = await backoffice.issueDocument(user, id, {
         text: body.text,
         ...(body.title === undefined ? {} : { title: body.title }),
@@ -235,7 +192,7 @@ export function backofficePlugin(options: {
 
     app.get('/documents/:id/pdf', async (request, reply) => {
       const user = await authorize(request, false);
-      const { id } = parse(IdParams, request.params);
+      const { id } = parseInput(IdParams, request.params);
       const { pdf, name } = await backoffice.documentPdf(user, id);
       const safeName = name.replace(/[^A-Za-z0-9._-]/g, '_');
       return reply
@@ -246,29 +203,20 @@ export function backofficePlugin(options: {
 
     app.get('/verifications/:code', async (request) => {
       await authorize(request, false);
-      const code = normalizeVerificationCode(parse(CodeParams, request.params).code);
+      const code = normalizeVerificationCode(parseInput(CodeParams, request.params).code);
       const record = code === null ? undefined : await backoffice.verification(code);
-      if (record === undefined) throw new Refusal('NOT_FOUND', 'no document with this verification code');
+      if (record === undefined) throw new ConsoleRefusal('NOT_FOUND', 'no document with this verification code');
       return record;
     });
 
     app.post('/verifications/:code/revoke', async (request) => {
       const user = await authorize(request, true);
-      const code = normalizeVerificationCode(parse(CodeParams, request.params).code);
-      if (code === null) throw new Refusal('NOT_FOUND', 'no document with this verification code');
+      const code = normalizeVerificationCode(parseInput(CodeParams, request.params).code);
+      if (code === null) throw new ConsoleRefusal('NOT_FOUND', 'no document with this verification code');
       await backoffice.revoke(user, code);
       return { ok: true };
     });
 
-    app.setNotFoundHandler((request, reply) =>
-      reply
-        .code(404)
-        .type('application/json; charset=utf-8')
-        .send(
-          JSON.stringify({
-            error: { code: 'NOT_FOUND', message: `no route ${request.method} ${request.url.split('?')[0] ?? ''}` },
-          }),
-        ),
-    );
+    app.setNotFoundHandler(noRoute);
   };
 }

@@ -69,7 +69,8 @@ export type ConsoleOptions = {
   keys: LoadedHubKeys;
 };
 
-class ConsoleRefusal extends Error {
+/** A refusal of a console route (its code, status and message are the answer); the back office's routes throw it too. */
+export class ConsoleRefusal extends Error {
   constructor(
     readonly code: ConsoleErrorCode,
     message: string,
@@ -79,7 +80,7 @@ class ConsoleRefusal extends Error {
   }
 }
 
-function refuse(reply: FastifyReply, code: ConsoleErrorCode, message: string): FastifyReply {
+export function refuse(reply: FastifyReply, code: ConsoleErrorCode, message: string): FastifyReply {
   return reply
     .code(CONSOLE_ERROR_STATUS[code])
     .type('application/json; charset=utf-8')
@@ -101,7 +102,8 @@ const IssueCardBody = z.strictObject({
 });
 const DetailQuery = z.object({ hours: z.coerce.number().int().min(1).max(168).default(24) });
 
-function parse<T>(schema: z.ZodType<T>, value: unknown): T {
+/** The value as the schema reads it, or a 400 INVALID_REQUEST naming the first few problems. */
+export function parseInput<T>(schema: z.ZodType<T>, value: unknown): T {
   const parsed = schema.safeParse(value);
   if (!parsed.success) {
     const issues = parsed.error.issues.slice(0, 5).map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
@@ -110,25 +112,75 @@ function parse<T>(schema: z.ZodType<T>, value: unknown): T {
   return parsed.data;
 }
 
+/** JSON bodies only: a cross-site form cannot send one without a CORS preflight this hub never grants. */
+export function acceptJsonOnly(app: FastifyInstance, bodyLimit: number): void {
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit }, (_request, body, done) => {
+    try {
+      done(null, body === '' ? undefined : (JSON.parse(body as string) as unknown));
+    } catch {
+      done(new ConsoleRefusal('INVALID_REQUEST', 'body is not JSON'), undefined);
+    }
+  });
+}
+
+/** A hub error's answer: a missing row is 404, bad input 400, anything else a conflict. */
+export function hubErrorCode(error: HubError): ConsoleErrorCode {
+  return error.code === 'NOT_FOUND' ? 'NOT_FOUND' : error.code === 'INVALID_INPUT' ? 'INVALID_REQUEST' : 'CONFLICT';
+}
+
+/** The JSON 404 of a path no route serves. */
+export function noRoute(request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  return refuse(reply, 'NOT_FOUND', `no route ${request.method} ${request.url.split('?')[0] ?? ''}`);
+}
+
+export type Authorize = (
+  request: FastifyRequest,
+  roles: readonly ConsoleRole[] | 'any',
+  csrf: boolean,
+  /** The FORBIDDEN message for a role outside `roles`. */
+  forbidden?: (role: ConsoleRole) => string,
+) => Promise<{ user: ConsoleUser; token: string }>;
+
+/**
+ * The guard of the console's routes (and the back office's): the request's
+ * user, 401 without a live session, 403 CSRF_INVALID when a state-changing
+ * request lacks the session's token, 403 FORBIDDEN outside `roles`.
+ */
+export function sessionGuard(options: { hubDb: HubDb; policy: SessionPolicy; now: () => number }): Authorize {
+  const { hubDb, policy, now } = options;
+  return async (request, roles, csrf, forbidden = (role) => `the ${role} role may not do this`) => {
+    const token = sessionToken(request);
+    const user = token === null ? null : await sessionUser(hubDb, token, policy, now);
+    if (token === null || user === null) throw new ConsoleRefusal('UNAUTHENTICATED', 'sign in first');
+    if (csrf) {
+      const sent = request.headers[CSRF_HEADER];
+      if (typeof sent !== 'string' || sent.length === 0) {
+        throw new ConsoleRefusal('CSRF_INVALID', `missing ${CSRF_HEADER} header`);
+      }
+      if (!csrfMatches(token, sent))
+        throw new ConsoleRefusal('CSRF_INVALID', `${CSRF_HEADER} does not match the session`);
+    }
+    if (roles !== 'any' && !roles.includes(user.role)) {
+      request.log.info({ event: 'console.forbidden', userId: user.id, route: request.routeOptions.url }, 'forbidden');
+      throw new ConsoleRefusal('FORBIDDEN', forbidden(user.role));
+    }
+    return { user, token };
+  };
+}
+
+function sessionToken(request: FastifyRequest): string | null {
+  const token = request.cookies[SECURE_SESSION_COOKIE] ?? request.cookies[SESSION_COOKIE];
+  return typeof token === 'string' && /^[A-Za-z0-9_-]{43}$/.test(token) ? token : null;
+}
+
 export function consolePlugin(options: ConsoleOptions) {
   const { hubDb, now, policy, thresholds } = options;
 
   return async function register(app: FastifyInstance): Promise<void> {
     await app.register(fastifyCookie);
 
-    // JSON only: a cross-site form cannot send it without a CORS preflight this hub never grants.
-    app.removeAllContentTypeParsers();
-    app.addContentTypeParser(
-      'application/json',
-      { parseAs: 'string', bodyLimit: JSON_BODY_LIMIT },
-      (_request, body, done) => {
-        try {
-          done(null, body === '' ? undefined : (JSON.parse(body as string) as unknown));
-        } catch {
-          done(new ConsoleRefusal('INVALID_REQUEST', 'body is not JSON'), undefined);
-        }
-      },
-    );
+    acceptJsonOnly(app, JSON_BODY_LIMIT);
 
     // The app's relative asset and API paths need the trailing slash.
     app.addHook('onRequest', (request, reply, done) => {
@@ -154,11 +206,7 @@ export function consolePlugin(options: ConsoleOptions) {
 
     app.setErrorHandler((error: Error & { statusCode?: number; code?: string }, request, reply) => {
       if (error instanceof ConsoleRefusal) return refuse(reply.headers(error.headers), error.code, error.message);
-      if (error instanceof HubError) {
-        const code: ConsoleErrorCode =
-          error.code === 'NOT_FOUND' ? 'NOT_FOUND' : error.code === 'INVALID_INPUT' ? 'INVALID_REQUEST' : 'CONFLICT';
-        return refuse(reply, code, error.message);
-      }
+      if (error instanceof HubError) return refuse(reply, hubErrorCode(error), error.message);
       const status = error.statusCode ?? 500;
       if (status === 415) return refuse(reply, 'UNSUPPORTED_MEDIA_TYPE', 'send application/json');
       if (status >= 400 && status < 500) return refuse(reply, 'INVALID_REQUEST', error.code ?? 'bad request');
@@ -166,50 +214,18 @@ export function consolePlugin(options: ConsoleOptions) {
       return refuse(reply, 'INTERNAL', 'the hub failed; retry later');
     });
 
-    app.setNotFoundHandler((request, reply) =>
-      refuse(reply, 'NOT_FOUND', `no route ${request.method} ${request.url.split('?')[0] ?? ''}`),
-    );
+    app.setNotFoundHandler(noRoute);
 
     function secure(request: FastifyRequest): boolean {
       return options.secureCookies === 'auto' ? request.protocol === 'https' : options.secureCookies;
     }
 
-    function sessionToken(request: FastifyRequest): string | null {
-      const token = request.cookies[SECURE_SESSION_COOKIE] ?? request.cookies[SESSION_COOKIE];
-      return typeof token === 'string' && /^[A-Za-z0-9_-]{43}$/.test(token) ? token : null;
-    }
-
-    /**
-     * The request's user: 401 without a live session, 403 CSRF_INVALID when a
-     * state-changing request lacks the session's token, 403 FORBIDDEN outside `roles`.
-     */
-    async function authorize(
-      request: FastifyRequest,
-      roles: readonly ConsoleRole[] | 'any',
-      csrf: boolean,
-    ): Promise<{ user: ConsoleUser; token: string }> {
-      const token = sessionToken(request);
-      const user = token === null ? null : await sessionUser(hubDb, token, policy, now);
-      if (token === null || user === null) throw new ConsoleRefusal('UNAUTHENTICATED', 'sign in first');
-      if (csrf) {
-        const sent = request.headers[CSRF_HEADER];
-        if (typeof sent !== 'string' || sent.length === 0) {
-          throw new ConsoleRefusal('CSRF_INVALID', `missing ${CSRF_HEADER} header`);
-        }
-        if (!csrfMatches(token, sent))
-          throw new ConsoleRefusal('CSRF_INVALID', `${CSRF_HEADER} does not match the session`);
-      }
-      if (roles !== 'any' && !roles.includes(user.role)) {
-        request.log.info({ event: 'console.forbidden', userId: user.id, route: request.routeOptions.url }, 'forbidden');
-        throw new ConsoleRefusal('FORBIDDEN', `the ${user.role} role may not do this`);
-      }
-      return { user, token };
-    }
+    const authorize = sessionGuard({ hubDb, policy, now });
 
     // ---- session --------------------------------------------------------
 
     app.post('/api/login', async (request, reply) => {
-      const body = parse(LoginBody, request.body);
+      const body = parseInput(LoginBody, request.body);
       const outcome = await login(hubDb, body, policy, now);
       if (!outcome.ok) {
         if (outcome.code === 'LOGIN_THROTTLED') {
@@ -259,8 +275,8 @@ export function consolePlugin(options: ConsoleOptions) {
 
     app.get('/api/fleet/kiosks/:id', async (request) => {
       await authorize(request, FLEET_ROLES, false);
-      const { id } = parse(IdParams, request.params);
-      const { hours } = parse(DetailQuery, request.query);
+      const { id } = parseInput(IdParams, request.params);
+      const { hours } = parseInput(DetailQuery, request.query);
       await evaluateFleet(hubDb, now, thresholds);
       const at = now();
       const detail = await kioskDetail(hubDb.db, id, hours * 3_600_000, at, thresholds);
@@ -270,7 +286,7 @@ export function consolePlugin(options: ConsoleOptions) {
 
     app.post('/api/fleet/alerts/:id/ack', async (request) => {
       const { user } = await authorize(request, FLEET_ROLES, true);
-      const { id } = parse(IdParams, request.params);
+      const { id } = parseInput(IdParams, request.params);
       await hubDb.write((db) => acknowledgeAlert(db, id, user.id, now()));
       return { ok: true };
     });
@@ -284,7 +300,7 @@ export function consolePlugin(options: ConsoleOptions) {
 
     app.post('/api/cards', async (request, reply) => {
       const { user } = await authorize(request, USER_ADMIN_ROLES, true);
-      const body = parse(IssueCardBody, request.body);
+      const body = parseInput(IssueCardBody, request.body);
       const card = await issueTechnicianCard(
         hubDb,
         options.keys,
@@ -301,7 +317,7 @@ export function consolePlugin(options: ConsoleOptions) {
 
     app.post('/api/cards/:id/revoke', async (request) => {
       const { user } = await authorize(request, USER_ADMIN_ROLES, true);
-      const { id } = parse(IdParams, request.params);
+      const { id } = parseInput(IdParams, request.params);
       const card = await hubDb.write((db) => revokeTechnicianCard(db, id, `console:${user.id}`, now()));
       return { card };
     });
@@ -315,7 +331,7 @@ export function consolePlugin(options: ConsoleOptions) {
 
     app.post('/api/users', async (request, reply) => {
       const { user } = await authorize(request, USER_ADMIN_ROLES, true);
-      const body = parse(CreateUserBody, request.body);
+      const body = parseInput(CreateUserBody, request.body);
       const problem = passwordProblem(body.password);
       if (problem !== null) throw new ConsoleRefusal('INVALID_REQUEST', `password: ${problem}`);
       const passwordHash = await hashPassword(body.password);

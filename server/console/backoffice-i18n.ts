@@ -1,4 +1,5 @@
 /** The back office's strings, Italian and English (the console's languages); a key missing in English fails the type check. */
+import { translatorOf } from './i18n';
 import type { Language } from './i18n';
 
 const it = {
@@ -303,6 +304,5 @@ const STRINGS: Record<Language, Record<BackofficeKey, string>> = { it, en };
 export type BackofficeTranslate = (key: BackofficeKey, values?: Record<string, string | number>) => string;
 
 export function backofficeTranslator(language: Language): BackofficeTranslate {
-  return (key, values = {}) =>
-    STRINGS[language][key].replace(/\{\{(\w+)\}\}/g, (_, name: string) => String(values[name] ?? ''));
+  return translatorOf(STRINGS, language);
 }

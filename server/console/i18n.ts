@@ -299,9 +299,17 @@ const STRINGS: Record<Language, Record<StringKey, string>> = { it, en };
 
 export type Translate = (key: StringKey, values?: Record<string, string | number>) => string;
 
-export function translator(language: Language): Translate {
+/** A language's lookup in a table of strings: `{{name}}` takes the value of that name (empty when none is given). */
+export function translatorOf<K extends string>(
+  strings: Record<Language, Record<K, string>>,
+  language: Language,
+): (key: K, values?: Record<string, string | number>) => string {
   return (key, values = {}) =>
-    STRINGS[language][key].replace(/\{\{(\w+)\}\}/g, (_, name: string) => String(values[name] ?? ''));
+    strings[language][key].replace(/\{\{(\w+)\}\}/g, (_, name: string) => String(values[name] ?? ''));
+}
+
+export function translator(language: Language): Translate {
+  return translatorOf(STRINGS, language);
 }
 
 /** "3 min", "2 h 5 min", "4 g" — short durations for ages. */

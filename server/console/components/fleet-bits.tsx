@@ -4,6 +4,7 @@ import { api } from '../api';
 import type { FleetAlert, FleetKiosk } from '../api';
 import { useI18n } from '../context';
 import { duration, formatDateTime, formatTime } from '../i18n';
+import { DataTable, RowAction } from './ui';
 
 export function kioskLabel(k: { frazione: string | { name: string }; id: string }): string {
   const place = typeof k.frazione === 'string' ? k.frazione : k.frazione.name;
@@ -105,60 +106,53 @@ export function AlertsTable({
           {error}
         </p>
       )}
-      <div className="table-wrap">
-        <table>
-          <caption className="visually-hidden">{caption}</caption>
-          <thead>
-            <tr>
-              <th scope="col">{t('colAlert')}</th>
-              <th scope="col">{t('colKiosk')}</th>
-              <th scope="col">{t('colSince')}</th>
-              <th scope="col">{cleared ? t('colCleared') : t('colHandling')}</th>
-              {!cleared && <th scope="col">{t('colAction')}</th>}
-            </tr>
-          </thead>
-          <tbody>
-            {alerts.map((alert) => {
-              const label = t(`alert_${alert.kind}`);
-              const kiosk = kioskLabel({ frazione: alert.frazione, id: alert.kioskId });
-              return (
-                <tr key={alert.id} data-alert-kind={alert.kind}>
-                  <th scope="row">{label}</th>
-                  <td>
-                    <a href={`#/kiosk/${encodeURIComponent(alert.kioskId)}`}>{kiosk}</a>
-                  </td>
-                  <td>{formatDateTime(alert.openedAt, language)}</td>
-                  <td>
-                    {alert.clearedAt !== null
-                      ? t('clearedAt', { time: formatDateTime(alert.clearedAt, language) })
-                      : alert.acknowledgedBy !== null && alert.acknowledgedAt !== null
-                        ? t('acknowledgedBy', {
-                            login: alert.acknowledgedBy,
-                            time: formatTime(alert.acknowledgedAt, language),
-                          })
-                        : t('notAcknowledged')}
-                  </td>
-                  {!cleared && (
-                    <td>
-                      {alert.acknowledgedAt === null && alert.clearedAt === null && (
-                        <button
-                          type="button"
-                          className="btn btn-primary btn-sm"
-                          disabled={busy === alert.id}
-                          aria-label={t('acknowledgeLabel', { alert: label, kiosk })}
-                          onClick={() => void acknowledge(alert)}
-                        >
-                          {t('acknowledge')}
-                        </button>
-                      )}
-                    </td>
+      <DataTable
+        caption={caption}
+        columns={[
+          t('colAlert'),
+          t('colKiosk'),
+          t('colSince'),
+          cleared ? t('colCleared') : t('colHandling'),
+          ...(cleared ? [] : [t('colAction')]),
+        ]}
+      >
+        {alerts.map((alert) => {
+          const label = t(`alert_${alert.kind}`);
+          const kiosk = kioskLabel({ frazione: alert.frazione, id: alert.kioskId });
+          return (
+            <tr key={alert.id} data-alert-kind={alert.kind}>
+              <th scope="row">{label}</th>
+              <td>
+                <a href={`#/kiosk/${encodeURIComponent(alert.kioskId)}`}>{kiosk}</a>
+              </td>
+              <td>{formatDateTime(alert.openedAt, language)}</td>
+              <td>
+                {alert.clearedAt !== null
+                  ? t('clearedAt', { time: formatDateTime(alert.clearedAt, language) })
+                  : alert.acknowledgedBy !== null && alert.acknowledgedAt !== null
+                    ? t('acknowledgedBy', {
+                        login: alert.acknowledgedBy,
+                        time: formatTime(alert.acknowledgedAt, language),
+                      })
+                    : t('notAcknowledged')}
+              </td>
+              {!cleared && (
+                <td>
+                  {alert.acknowledgedAt === null && alert.clearedAt === null && (
+                    <RowAction
+                      className="btn btn-primary btn-sm"
+                      disabled={busy === alert.id}
+                      name={t('acknowledgeLabel', { alert: label, kiosk })}
+                      label={t('acknowledge')}
+                      onClick={() => void acknowledge(alert)}
+                    />
                   )}
-                </tr>
-              );
-            })}
-          </tbody>
-        </table>
-      </div>
+                </td>
+              )}
+            </tr>
+          );
+        })}
+      </DataTable>
     </>
   );
 }

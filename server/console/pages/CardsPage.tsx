@@ -1,5 +1,7 @@
-import { useCallback, useEffect, useId, useState } from 'react';
+import { useId, useState } from 'react';
 import type { FormEvent } from 'react';
+import { BusyButton, DataTable, ErrorCallout, InputField, LiveStatus, RowAction } from '../components/ui';
+import { useResource } from '../components/usePages';
 import { useI18n } from '../context';
 import { formatDateTime } from '../i18n';
 import { cardsApi } from '../technician-api';
@@ -8,28 +10,15 @@ import type { Card, IssuedCard } from '../technician-api';
 /** Admins issue technician cards (shown once, as a printable QR) and revoke them. */
 export function CardsPage({ onSessionLost }: { onSessionLost: () => void }) {
   const { t, language } = useI18n();
-  const [cards, setCards] = useState<Card[] | null>(null);
+  const { value: list, error, load, failed } = useResource(cardsApi.list, onSessionLost);
+  const cards = list?.cards ?? null;
   const [login, setLogin] = useState('');
   const [days, setDays] = useState('365');
   const [busy, setBusy] = useState(false);
   const [formError, setFormError] = useState<string | null>(null);
   const [issued, setIssued] = useState<IssuedCard | null>(null);
   const [message, setMessage] = useState<string | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  const ids = { login: useId(), days: useId(), error: useId() };
-
-  const load = useCallback(async () => {
-    const result = await cardsApi.list();
-    if (result.ok) {
-      setCards(result.value.cards);
-      setError(null);
-    } else if (result.status === 401) onSessionLost();
-    else setError(t('genericError', { code: result.code }));
-  }, [onSessionLost, t]);
-
-  useEffect(() => {
-    void load();
-  }, [load]);
+  const errorId = useId();
 
   async function issue(event: FormEvent) {
     event.preventDefault();
@@ -52,8 +41,7 @@ export function CardsPage({ onSessionLost }: { onSessionLost: () => void }) {
     if (result.ok) {
       setMessage(t('cardRevokedNotice', { login: card.login }));
       void load();
-    } else if (result.status === 401) onSessionLost();
-    else setError(t('genericError', { code: result.code }));
+    } else failed(result);
   }
 
   const now = Date.now();
@@ -61,49 +49,42 @@ export function CardsPage({ onSessionLost }: { onSessionLost: () => void }) {
     <>
       <h1>{t('cardsTitle')}</h1>
       <p>{t('cardsIntro')}</p>
-      {error !== null && (
-        <p role="alert" className="callout callout-danger">
-          {error}
-        </p>
-      )}
-      <p role="status" className="visually-hidden">
-        {message}
-      </p>
+      <ErrorCallout error={error} />
+      <LiveStatus message={message} />
 
       <section aria-labelledby="issue-title">
         <h2 id="issue-title">{t('issueTitle')}</h2>
         <form onSubmit={(e) => void issue(e)} noValidate>
-          <div className="field">
-            <label htmlFor={ids.login}>{t('cardLogin')}</label>
-            <input
-              id={ids.login}
-              name="login"
-              autoComplete="off"
-              required
-              value={login}
-              aria-invalid={formError !== null}
-              aria-describedby={formError === null ? undefined : ids.error}
-              onChange={(e) => setLogin(e.target.value)}
-            />
-          </div>
-          <div className="field">
-            <label htmlFor={ids.days}>{t('cardDays')}</label>
-            <input
-              id={ids.days}
-              name="days"
-              type="number"
-              min={1}
-              max={1825}
-              value={days}
-              onChange={(e) => setDays(e.target.value)}
-            />
-          </div>
-          <p id={ids.error} className="form-error" role="alert">
+          <InputField
+            label={t('cardLogin')}
+            name="login"
+            autoComplete="off"
+            required
+            value={login}
+            aria-invalid={formError !== null}
+            aria-describedby={formError === null ? undefined : errorId}
+            onChange={(e) => setLogin(e.target.value)}
+          />
+          <InputField
+            label={t('cardDays')}
+            name="days"
+            type="number"
+            min={1}
+            max={1825}
+            value={days}
+            onChange={(e) => setDays(e.target.value)}
+          />
+          <p id={errorId} className="form-error" role="alert">
             {formError}
           </p>
-          <button type="submit" className="btn btn-primary" disabled={busy || login.trim().length === 0}>
-            {busy ? t('issuing') : t('issueCard')}
-          </button>
+          <BusyButton
+            type="submit"
+            className="btn btn-primary"
+            busy={busy}
+            disabled={login.trim().length === 0}
+            label={t('issueCard')}
+            busyLabel={t('issuing')}
+          />
         </form>
       </section>
 
@@ -141,50 +122,37 @@ export function CardsPage({ onSessionLost }: { onSessionLost: () => void }) {
         ) : cards.length === 0 ? (
           <p>{t('noCards')}</p>
         ) : (
-          <div className="table-wrap">
-            <table>
-              <caption className="visually-hidden">{t('cardsListTitle')}</caption>
-              <thead>
-                <tr>
-                  <th scope="col">{t('colHolder')}</th>
-                  <th scope="col">{t('colIssued')}</th>
-                  <th scope="col">{t('colExpires')}</th>
-                  <th scope="col">{t('colCardState')}</th>
-                  <th scope="col">{t('colAction')}</th>
-                </tr>
-              </thead>
-              <tbody>
-                {cards.map((card) => (
-                  <tr key={card.id} data-card-id={card.id}>
-                    <th scope="row">
-                      {card.login} <code className="muted">{card.id.slice(-12)}</code>
-                    </th>
-                    <td>{formatDateTime(card.issuedAt, language)}</td>
-                    <td>{formatDateTime(card.expiresAt, language)}</td>
-                    <td>
-                      {card.revokedAt !== null
-                        ? t('cardRevoked', { date: formatDateTime(card.revokedAt, language) })
-                        : Date.parse(card.expiresAt) <= now
-                          ? t('cardExpired')
-                          : t('cardActive')}
-                    </td>
-                    <td>
-                      {card.revokedAt === null && (
-                        <button
-                          type="button"
-                          className="btn btn-outline-primary"
-                          aria-label={t('revokeCard', { login: card.login })}
-                          onClick={() => void revoke(card)}
-                        >
-                          {t('revoke')}
-                        </button>
-                      )}
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <DataTable
+            caption={t('cardsListTitle')}
+            columns={[t('colHolder'), t('colIssued'), t('colExpires'), t('colCardState'), t('colAction')]}
+          >
+            {cards.map((card) => (
+              <tr key={card.id} data-card-id={card.id}>
+                <th scope="row">
+                  {card.login} <code className="muted">{card.id.slice(-12)}</code>
+                </th>
+                <td>{formatDateTime(card.issuedAt, language)}</td>
+                <td>{formatDateTime(card.expiresAt, language)}</td>
+                <td>
+                  {card.revokedAt !== null
+                    ? t('cardRevoked', { date: formatDateTime(card.revokedAt, language) })
+                    : Date.parse(card.expiresAt) <= now
+                      ? t('cardExpired')
+                      : t('cardActive')}
+                </td>
+                <td>
+                  {card.revokedAt === null && (
+                    <RowAction
+                      className="btn btn-outline-primary"
+                      name={t('revokeCard', { login: card.login })}
+                      label={t('revoke')}
+                      onClick={() => void revoke(card)}
+                    />
+                  )}
+                </td>
+              </tr>
+            ))}
+          </DataTable>
         )}
       </section>
     </>

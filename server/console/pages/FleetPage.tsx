@@ -1,8 +1,9 @@
-import { useCallback, useEffect, useState } from 'react';
+import { useEffect, useState } from 'react';
 import { api } from '../api';
-import type { FleetView } from '../api';
 import { AlertsTable, DeviceList, OnlineBadge, PaperInfo, QueueInfo, kioskLabel } from '../components/fleet-bits';
 import { ServiceInfo } from '../components/service-bits';
+import { DataTable, ErrorCallout, LiveStatus, PageHead, RefreshButton } from '../components/ui';
+import { useResource } from '../components/usePages';
 import { useI18n } from '../context';
 import type { FleetKioskWithService } from '../technician-api';
 import { formatTime } from '../i18n';
@@ -12,21 +13,10 @@ const REFRESH_MS = 30_000;
 
 export function FleetPage({ onSessionLost }: { onSessionLost: () => void }) {
   const { t, language } = useI18n();
-  const [view, setView] = useState<FleetView | null>(null);
-  const [error, setError] = useState<string | null>(null);
+  const { value: view, error, load } = useResource(api.fleet, onSessionLost);
   const [message, setMessage] = useState<string | null>(null);
 
-  const load = useCallback(async () => {
-    const result = await api.fleet();
-    if (result.ok) {
-      setView(result.value);
-      setError(null);
-    } else if (result.status === 401) onSessionLost();
-    else setError(t('genericError', { code: result.code }));
-  }, [onSessionLost, t]);
-
   useEffect(() => {
-    void load();
     const timer = setInterval(() => void load(), REFRESH_MS);
     return () => clearInterval(timer);
   }, [load]);
@@ -37,27 +27,16 @@ export function FleetPage({ onSessionLost }: { onSessionLost: () => void }) {
 
   return (
     <>
-      <div className="page-head">
-        <h1>{t('fleetTitle')}</h1>
-        <div className="page-tools">
-          {view !== null && (
-            <span className="muted" role="status">
-              {t('updatedAt', { time: formatTime(view.now, language) })}
-            </span>
-          )}
-          <button type="button" className="btn btn-outline-primary" onClick={() => void load()}>
-            {t('refresh')}
-          </button>
-        </div>
-      </div>
-      {error !== null && (
-        <p role="alert" className="callout callout-danger">
-          {error}
-        </p>
-      )}
-      <p role="status" className="visually-hidden">
-        {message}
-      </p>
+      <PageHead title={t('fleetTitle')}>
+        {view !== null && (
+          <span className="muted" role="status">
+            {t('updatedAt', { time: formatTime(view.now, language) })}
+          </span>
+        )}
+        <RefreshButton onRefresh={load} />
+      </PageHead>
+      <ErrorCallout error={error} />
+      <LiveStatus message={message} />
       {view === null ? (
         <p>{t('loading')}</p>
       ) : (
@@ -94,49 +73,44 @@ export function FleetPage({ onSessionLost }: { onSessionLost: () => void }) {
             {view.kiosks.length === 0 ? (
               <p>{t('noKiosks')}</p>
             ) : (
-              <div className="table-wrap">
-                <table>
-                  <caption className="visually-hidden">{t('kiosksTitle')}</caption>
-                  <thead>
-                    <tr>
-                      <th scope="col">{t('colKiosk')}</th>
-                      <th scope="col">{t('colStatus')}</th>
-                      <th scope="col">{t('colService')}</th>
-                      <th scope="col">{t('colPaper')}</th>
-                      <th scope="col">{t('colReaders')}</th>
-                      <th scope="col">{t('colQueue')}</th>
-                      <th scope="col">{t('colVersion')}</th>
-                      <th scope="col">{t('colLastError')}</th>
-                    </tr>
-                  </thead>
-                  <tbody>
-                    {view.kiosks.map((kiosk) => (
-                      <tr key={kiosk.id} data-kiosk-id={kiosk.id}>
-                        <th scope="row">
-                          <a href={`#/kiosk/${encodeURIComponent(kiosk.id)}`}>{kioskLabel(kiosk)}</a>
-                        </th>
-                        <td>
-                          <OnlineBadge kiosk={kiosk} />
-                        </td>
-                        <td>
-                          <ServiceInfo kiosk={kiosk as FleetKioskWithService} />
-                        </td>
-                        <td>
-                          <PaperInfo kiosk={kiosk} />
-                        </td>
-                        <td>
-                          <DeviceList kiosk={kiosk} />
-                        </td>
-                        <td>
-                          <QueueInfo kiosk={kiosk} />
-                        </td>
-                        <td>{kiosk.version ?? t('none')}</td>
-                        <td>{kiosk.lastError ?? t('none')}</td>
-                      </tr>
-                    ))}
-                  </tbody>
-                </table>
-              </div>
+              <DataTable
+                caption={t('kiosksTitle')}
+                columns={[
+                  t('colKiosk'),
+                  t('colStatus'),
+                  t('colService'),
+                  t('colPaper'),
+                  t('colReaders'),
+                  t('colQueue'),
+                  t('colVersion'),
+                  t('colLastError'),
+                ]}
+              >
+                {view.kiosks.map((kiosk) => (
+                  <tr key={kiosk.id} data-kiosk-id={kiosk.id}>
+                    <th scope="row">
+                      <a href={`#/kiosk/${encodeURIComponent(kiosk.id)}`}>{kioskLabel(kiosk)}</a>
+                    </th>
+                    <td>
+                      <OnlineBadge kiosk={kiosk} />
+                    </td>
+                    <td>
+                      <ServiceInfo kiosk={kiosk as FleetKioskWithService} />
+                    </td>
+                    <td>
+                      <PaperInfo kiosk={kiosk} />
+                    </td>
+                    <td>
+                      <DeviceList kiosk={kiosk} />
+                    </td>
+                    <td>
+                      <QueueInfo kiosk={kiosk} />
+                    </td>
+                    <td>{kiosk.version ?? t('none')}</td>
+                    <td>{kiosk.lastError ?? t('none')}</td>
+                  </tr>
+                ))}
+              </DataTable>
             )}
           </section>
 

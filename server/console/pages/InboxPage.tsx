@@ -1,12 +1,16 @@
-import { useCallback, useEffect, useId, useMemo, useRef, useState } from 'react';
-import type { FormEvent } from 'react';
+import { useEffect, useMemo, useState } from 'react';
 import { backofficeApi, KINDS, STATUSES } from '../backoffice-api';
-import type { InboxFilter, InboxItem, Meta } from '../backoffice-api';
+import type { InboxFilter, InboxItem, InboxPage as InboxPageData, Meta } from '../backoffice-api';
 import { backofficeTranslator } from '../backoffice-i18n';
+import { FilterForm, PageHead, PagedTable, RefreshButton, SelectField } from '../components/ui';
+import { usePages } from '../components/usePages';
 import { useI18n } from '../context';
 import { duration } from '../i18n';
 
 const AGES = ['1', '3', '7', '30'] as const;
+
+const requestsOf = (page: InboxPageData) => page.requests;
+const requestLink = (id: string) => `tr[data-request-id="${CSS.escape(id)}"] a`;
 
 /**
  * The back office's inbox: every kiosk's requests, filtered by type, status,
@@ -15,57 +19,18 @@ const AGES = ['1', '3', '7', '30'] as const;
  * it); no personal data.
  */
 export function InboxPage({ onSessionLost }: { onSessionLost: () => void }) {
-  const { t: ct, language } = useI18n();
+  const { language } = useI18n();
   const t = useMemo(() => backofficeTranslator(language), [language]);
   const [meta, setMeta] = useState<Meta | null>(null);
   const [filter, setFilter] = useState<InboxFilter>({});
   const [draft, setDraft] = useState<InboxFilter>({});
-  const [items, setItems] = useState<InboxItem[] | null>(null);
-  const [total, setTotal] = useState(0);
-  const [next, setNext] = useState<string | null>(null);
-  const [loadingMore, setLoadingMore] = useState(false);
-  const [error, setError] = useState<string | null>(null);
-  /** After "show more", the first new row's link takes the focus. */
-  const focusRow = useRef<string | null>(null);
-  const tbody = useRef<HTMLTableSectionElement>(null);
-  const ids = { kind: useId(), status: useId(), frazione: useId(), age: useId(), newer: useId() };
-
-  const load = useCallback(async () => {
-    const result = await backofficeApi.inbox(filter);
-    if (result.ok) {
-      setItems(result.value.requests);
-      setTotal(result.value.total);
-      setNext(result.value.next);
-      setError(null);
-    } else if (result.status === 401) onSessionLost();
-    else setError(ct('genericError', { code: result.code }));
-  }, [filter, onSessionLost, ct]);
-
-  async function more() {
-    if (next === null || loadingMore) return;
-    setLoadingMore(true);
-    const result = await backofficeApi.inbox(filter, next);
-    setLoadingMore(false);
-    if (result.ok) {
-      focusRow.current = result.value.requests[0]?.id ?? null;
-      setItems((shown) => [...(shown ?? []), ...result.value.requests]);
-      setTotal(result.value.total);
-      setNext(result.value.next);
-      setError(null);
-    } else if (result.status === 401) onSessionLost();
-    else setError(ct('genericError', { code: result.code }));
-  }
-
-  useEffect(() => {
-    const id = focusRow.current;
-    if (id === null) return;
-    focusRow.current = null;
-    tbody.current?.querySelector<HTMLAnchorElement>(`tr[data-request-id="${CSS.escape(id)}"] a`)?.focus();
-  }, [items]);
-
-  useEffect(() => {
-    void load();
-  }, [load]);
+  const pages = usePages({
+    fetch: backofficeApi.inbox,
+    items: requestsOf,
+    filter,
+    focusTarget: requestLink,
+    onSessionLost,
+  });
 
   useEffect(() => {
     void backofficeApi.meta().then((result) => {
@@ -80,154 +45,78 @@ export function InboxPage({ onSessionLost }: { onSessionLost: () => void }) {
     return title === undefined ? code : ((language === 'en' ? title.en : undefined) ?? title.it);
   };
 
-  function submit(event: FormEvent) {
-    event.preventDefault();
-    setFilter({ ...draft });
-  }
-
-  const select = (key: keyof InboxFilter, value: string) => setDraft((d) => ({ ...d, [key]: value }));
+  /** A filter's select: `any` first, then the options. */
+  const field = (
+    key: keyof InboxFilter,
+    label: string,
+    any: string,
+    options: Array<{ value: string; label: string }>,
+  ) => (
+    <SelectField
+      label={label}
+      value={draft[key] ?? ''}
+      onChange={(value) => setDraft((d) => ({ ...d, [key]: value }))}
+      any={any}
+      options={options}
+    />
+  );
+  const ages = AGES.map((d) => ({ value: d, label: t(`days_${d}`) }));
+  const total = pages.page?.total ?? 0;
 
   return (
     <>
-      <div className="page-head">
-        <h1>{t('inboxTitle')}</h1>
-        <div className="page-tools">
-          <button type="button" className="btn btn-outline-primary" onClick={() => void load()}>
-            {ct('refresh')}
-          </button>
-        </div>
-      </div>
-      <form className="filters" onSubmit={submit} aria-label={t('filters')}>
-        <div className="field">
-          <label htmlFor={ids.kind}>{t('filterKind')}</label>
-          <select id={ids.kind} value={draft.kind ?? ''} onChange={(e) => select('kind', e.target.value)}>
-            <option value="">{t('any')}</option>
-            {KINDS.map((k) => (
-              <option key={k} value={k}>
-                {t(`kind_${k}`)}
-              </option>
-            ))}
-          </select>
-        </div>
-        <div className="field">
-          <label htmlFor={ids.status}>{t('filterStatus')}</label>
-          <select id={ids.status} value={draft.status ?? ''} onChange={(e) => select('status', e.target.value)}>
-            <option value="">{t('any')}</option>
-            {STATUSES.map((s) => (
-              <option key={s} value={s}>
-                {t(`status_${s}`)}
-              </option>
-            ))}
-          </select>
-        </div>
-        <div className="field">
-          <label htmlFor={ids.frazione}>{t('filterFrazione')}</label>
-          <select id={ids.frazione} value={draft.frazione ?? ''} onChange={(e) => select('frazione', e.target.value)}>
-            <option value="">{t('any')}</option>
-            {(meta?.frazioni ?? []).map((f) => (
-              <option key={f.code} value={f.code}>
-                {f.name}
-              </option>
-            ))}
-          </select>
-        </div>
-        <div className="field">
-          <label htmlFor={ids.age}>{t('filterAge')}</label>
-          <select
-            id={ids.age}
-            value={draft.olderThanDays ?? ''}
-            onChange={(e) => select('olderThanDays', e.target.value)}
-          >
-            <option value="">{t('anyAge')}</option>
-            {AGES.map((d) => (
-              <option key={d} value={d}>
-                {t(`days_${d}`)}
-              </option>
-            ))}
-          </select>
-        </div>
-        <div className="field">
-          <label htmlFor={ids.newer}>{t('filterNewer')}</label>
-          <select
-            id={ids.newer}
-            value={draft.newerThanDays ?? ''}
-            onChange={(e) => select('newerThanDays', e.target.value)}
-          >
-            <option value="">{t('anyAge')}</option>
-            {AGES.map((d) => (
-              <option key={d} value={d}>
-                {t(`days_${d}`)}
-              </option>
-            ))}
-          </select>
-        </div>
-        <div className="filters-submit">
-          <button type="submit" className="btn btn-primary">
-            {t('apply')}
-          </button>
-        </div>
-      </form>
-      {error !== null && (
-        <p role="alert" className="callout callout-danger">
-          {error}
-        </p>
-      )}
-      {items === null ? (
-        <p>{ct('loading')}</p>
-      ) : items.length === 0 ? (
-        <p role="status">{t('noRequests')}</p>
-      ) : (
-        <div>
-          <p role="status" className="muted">
-            {next === null && items.length === total
-              ? t('count', { n: items.length })
-              : t('countPage', { shown: items.length, total })}
-          </p>
-          <div className="table-wrap">
-            <table>
-              <caption className="visually-hidden">{t('inboxTitle')}</caption>
-              <thead>
-                <tr>
-                  <th scope="col">{t('colProtocol')}</th>
-                  <th scope="col">{t('colType')}</th>
-                  <th scope="col">{t('colService')}</th>
-                  <th scope="col">{t('colFrazione')}</th>
-                  <th scope="col">{t('colStatus')}</th>
-                  <th scope="col">{t('colAge')}</th>
-                </tr>
-              </thead>
-              <tbody ref={tbody}>
-                {items.map((item) => (
-                  <tr key={item.id} data-request-id={item.id}>
-                    <th scope="row">
-                      <a href={`#/request/${encodeURIComponent(item.id)}`}>{item.protocolNumber}</a>
-                    </th>
-                    <td>{t(`kind_${item.kind}`)}</td>
-                    <td>{serviceName(item.service)}</td>
-                    <td>{frazioneName(item.frazione)}</td>
-                    <td>
-                      <StatusBadge status={item.status} />
-                    </td>
-                    <td>{duration(item.ageMs, language)}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
-          {next !== null && (
-            <p className="more">
-              <button
-                type="button"
-                className="btn btn-outline-primary"
-                aria-disabled={loadingMore}
-                onClick={() => void more()}
-              >
-                {loadingMore ? ct('loading') : t('showMore')}
-              </button>
-            </p>
-          )}
-        </div>
-      )}
+      <PageHead title={t('inboxTitle')}>
+        <RefreshButton onRefresh={pages.load} />
+      </PageHead>
+      <FilterForm label={t('filters')} submitLabel={t('apply')} onApply={() => setFilter({ ...draft })}>
+        {field(
+          'kind',
+          t('filterKind'),
+          t('any'),
+          KINDS.map((k) => ({ value: k, label: t(`kind_${k}`) })),
+        )}
+        {field(
+          'status',
+          t('filterStatus'),
+          t('any'),
+          STATUSES.map((s) => ({ value: s, label: t(`status_${s}`) })),
+        )}
+        {field(
+          'frazione',
+          t('filterFrazione'),
+          t('any'),
+          (meta?.frazioni ?? []).map((f) => ({ value: f.code, label: f.name })),
+        )}
+        {field('olderThanDays', t('filterAge'), t('anyAge'), ages)}
+        {field('newerThanDays', t('filterNewer'), t('anyAge'), ages)}
+      </FilterForm>
+      <PagedTable
+        pages={pages}
+        caption={t('inboxTitle')}
+        columns={[t('colProtocol'), t('colType'), t('colService'), t('colFrazione'), t('colStatus'), t('colAge')]}
+        empty={t('noRequests')}
+        count={(items) =>
+          pages.next === null && items.length === total
+            ? t('count', { n: items.length })
+            : t('countPage', { shown: items.length, total })
+        }
+        moreLabel={t('showMore')}
+      >
+        {(item) => (
+          <tr key={item.id} data-request-id={item.id}>
+            <th scope="row">
+              <a href={`#/request/${encodeURIComponent(item.id)}`}>{item.protocolNumber}</a>
+            </th>
+            <td>{t(`kind_${item.kind}`)}</td>
+            <td>{serviceName(item.service)}</td>
+            <td>{frazioneName(item.frazione)}</td>
+            <td>
+              <StatusBadge status={item.status} />
+            </td>
+            <td>{duration(item.ageMs, language)}</td>
+          </tr>
+        )}
+      </PagedTable>
     </>
   );
 }

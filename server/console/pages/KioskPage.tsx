@@ -1,8 +1,10 @@
-import { useCallback, useEffect, useId, useState } from 'react';
+import { useCallback, useId, useState } from 'react';
 import { api } from '../api';
 import { AlertsTable, DeviceList, OnlineBadge, PaperInfo, QueueInfo } from '../components/fleet-bits';
 import { LineChart } from '../components/LineChart';
 import { ServiceInfo, actorLabel, detailText } from '../components/service-bits';
+import { DataTable, ErrorCallout, PageHead, RefreshButton } from '../components/ui';
+import { useResource } from '../components/usePages';
 import { useI18n } from '../context';
 import type { KioskViewWithActions } from '../technician-api';
 import { duration, formatDateTime } from '../i18n';
@@ -12,22 +14,9 @@ const WINDOWS = [6, 24, 168] as const;
 export function KioskPage({ id, onSessionLost }: { id: string; onSessionLost: () => void }) {
   const { t, language } = useI18n();
   const [hours, setHours] = useState<(typeof WINDOWS)[number]>(24);
-  const [view, setView] = useState<KioskViewWithActions | null>(null);
-  const [error, setError] = useState<string | null>(null);
   const windowId = useId();
-
-  const load = useCallback(async () => {
-    const result = await api.kiosk(id, hours);
-    if (result.ok) {
-      setView(result.value);
-      setError(null);
-    } else if (result.status === 401) onSessionLost();
-    else setError(result.status === 404 ? t('notFound') : t('genericError', { code: result.code }));
-  }, [id, hours, onSessionLost, t]);
-
-  useEffect(() => {
-    void load();
-  }, [load]);
+  const fetchKiosk = useCallback(() => api.kiosk(id, hours), [id, hours]);
+  const { value: view, error, load } = useResource<KioskViewWithActions>(fetchKiosk, onSessionLost, t('notFound'));
 
   const to = view === null ? 0 : Date.parse(view.now);
   const from = to - hours * 3_600_000;
@@ -41,35 +30,28 @@ export function KioskPage({ id, onSessionLost }: { id: string; onSessionLost: ()
       {error !== null && (
         <>
           <h1>{t('notFound')}</h1>
-          <p role="alert" className="callout callout-danger">
-            {error}
-          </p>
+          <ErrorCallout error={error} />
         </>
       )}
       {kiosk === undefined ? (
         error === null && <p role="status">{t('loading')}</p>
       ) : (
         <>
-          <div className="page-head">
-            <h1>{t('kioskTitle', { frazione: kiosk.frazione.name })}</h1>
-            <div className="page-tools">
-              <label htmlFor={windowId}>{t('window')}</label>
-              <select
-                id={windowId}
-                value={hours}
-                onChange={(e) => setHours(Number(e.target.value) as (typeof WINDOWS)[number])}
-              >
-                {WINDOWS.map((w) => (
-                  <option key={w} value={w}>
-                    {t(`window_${w}`)}
-                  </option>
-                ))}
-              </select>
-              <button type="button" className="btn btn-outline-primary" onClick={() => void load()}>
-                {t('refresh')}
-              </button>
-            </div>
-          </div>
+          <PageHead title={t('kioskTitle', { frazione: kiosk.frazione.name })}>
+            <label htmlFor={windowId}>{t('window')}</label>
+            <select
+              id={windowId}
+              value={hours}
+              onChange={(e) => setHours(Number(e.target.value) as (typeof WINDOWS)[number])}
+            >
+              {WINDOWS.map((w) => (
+                <option key={w} value={w}>
+                  {t(`window_${w}`)}
+                </option>
+              ))}
+            </select>
+            <RefreshButton onRefresh={load} />
+          </PageHead>
           <dl className="facts">
             <dt>{t('colStatus')}</dt>
             <dd>
@@ -143,31 +125,21 @@ export function KioskPage({ id, onSessionLost }: { id: string; onSessionLost: ()
             {(view!.technicianActions ?? []).length === 0 ? (
               <p>{t('noTechActions')}</p>
             ) : (
-              <div className="table-wrap">
-                <table>
-                  <caption className="visually-hidden">{t('techActionsTitle')}</caption>
-                  <thead>
-                    <tr>
-                      <th scope="col">{t('colWhen')}</th>
-                      <th scope="col">{t('colWho')}</th>
-                      <th scope="col">{t('colAction')}</th>
-                      <th scope="col">{t('colDetail')}</th>
-                    </tr>
-                  </thead>
-                  <tbody>
-                    {view!.technicianActions!.map((a) => (
-                      <tr key={a.id}>
-                        <td>{formatDateTime(a.at, language)}</td>
-                        <td>{actorLabel(a, t)}</td>
-                        <td>
-                          <code>{a.action}</code>
-                        </td>
-                        <td>{detailText(a.detail)}</td>
-                      </tr>
-                    ))}
-                  </tbody>
-                </table>
-              </div>
+              <DataTable
+                caption={t('techActionsTitle')}
+                columns={[t('colWhen'), t('colWho'), t('colAction'), t('colDetail')]}
+              >
+                {view!.technicianActions!.map((a) => (
+                  <tr key={a.id}>
+                    <td>{formatDateTime(a.at, language)}</td>
+                    <td>{actorLabel(a, t)}</td>
+                    <td>
+                      <code>{a.action}</code>
+                    </td>
+                    <td>{detailText(a.detail)}</td>
+                  </tr>
+                ))}
+              </DataTable>
             )}
           </section>
         </>

@@ -1,7 +1,8 @@
-import { useId, useState } from 'react';
+import { useState } from 'react';
 import type { FormEvent } from 'react';
 import { api } from '../api';
 import type { SessionInfo } from '../api';
+import { InputField } from '../components/ui';
 import { useI18n } from '../context';
 
 export function LoginPage({
@@ -16,8 +17,6 @@ export function LoginPage({
   const [password, setPassword] = useState('');
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
-  const loginId = useId();
-  const passwordId = useId();
 
   async function submit(event: FormEvent) {
     event.preventDefault();
@@ -49,29 +48,23 @@ export function LoginPage({
         </p>
       )}
       <form onSubmit={(e) => void submit(e)} noValidate>
-        <div className="field">
-          <label htmlFor={loginId}>{t('loginName')}</label>
-          <input
-            id={loginId}
-            name="username"
-            autoComplete="username"
-            required
-            value={login}
-            onChange={(e) => setLogin(e.target.value)}
-          />
-        </div>
-        <div className="field">
-          <label htmlFor={passwordId}>{t('password')}</label>
-          <input
-            id={passwordId}
-            name="password"
-            type="password"
-            autoComplete="current-password"
-            required
-            value={password}
-            onChange={(e) => setPassword(e.target.value)}
-          />
-        </div>
+        <InputField
+          label={t('loginName')}
+          name="username"
+          autoComplete="username"
+          required
+          value={login}
+          onChange={(e) => setLogin(e.target.value)}
+        />
+        <InputField
+          label={t('password')}
+          name="password"
+          type="password"
+          autoComplete="current-password"
+          required
+          value={password}
+          onChange={(e) => setPassword(e.target.value)}
+        />
         <div role="alert" className="form-error">
           {error}
         </div>

@@ -1,9 +1,11 @@
-import { useCallback, useEffect, useId, useMemo, useState } from 'react';
+import { useCallback, useEffect, useMemo, useState } from 'react';
 import type { FormEvent } from 'react';
 import { ACTIONS, backofficeApi } from '../backoffice-api';
 import type { Action, Meta, OpenedContent, RequestDetail } from '../backoffice-api';
 import { backofficeTranslator } from '../backoffice-i18n';
 import type { BackofficeTranslate } from '../backoffice-i18n';
+import { BusyButton, DataTable, Field, InputField, LiveStatus, RowAction, SelectField } from '../components/ui';
+import { useFailure } from '../components/usePages';
 import { useI18n } from '../context';
 import { formatDateTime } from '../i18n';
 import { StatusBadge } from './InboxPage';
@@ -90,22 +92,7 @@ export function RequestPage({
   const [docTitle, setDocTitle] = useState('');
   const [docText, setDocText] = useState('');
   const [pdf, setPdf] = useState<File | null>(null);
-  const f = {
-    action: useId(),
-    answer: useId(),
-    office: useId(),
-    title: useId(),
-    text: useId(),
-    pdf: useId(),
-  };
-
-  const failed = useCallback(
-    (result: { status: number; code: string }) => {
-      if (result.status === 401) onSessionLost();
-      else setError(ct('genericError', { code: result.code }));
-    },
-    [ct, onSessionLost],
-  );
+  const failed = useFailure(onSessionLost, setError);
 
   const load = useCallback(async () => {
     const result = await backofficeApi.detail(id);
@@ -212,9 +199,7 @@ export function RequestPage({
         )}
       </p>
       <h1>{t('requestTitle', { protocol: detail.protocolNumber })}</h1>
-      <p role="status" className="visually-hidden">
-        {message}
-      </p>
+      <LiveStatus message={message} />
       {message !== null && <p className="callout callout-info">{message}</p>}
       <div role="alert" className="form-error">
         {error}
@@ -247,14 +232,13 @@ export function RequestPage({
         {opened === null ? (
           <>
             <p>{t('personalNote')}</p>
-            <button
-              type="button"
+            <BusyButton
               className="btn btn-outline-primary"
-              disabled={busy}
+              busy={busy}
+              label={t('openPersonal')}
+              busyLabel={t('opening')}
               onClick={() => void openPersonal()}
-            >
-              {busy ? t('opening') : t('openPersonal')}
-            </button>
+            />
           </>
         ) : opened.content === null ? (
           <p>{t('unrecognized')}</p>
@@ -276,20 +260,15 @@ export function RequestPage({
           <p>{t('finished')}</p>
         ) : (
           <form onSubmit={(e) => void submitAction(e)} noValidate>
-            <div className="field">
-              <label htmlFor={f.action}>{t('action')}</label>
-              <select id={f.action} value={action} onChange={(e) => setAction(e.target.value as Action)}>
-                {ACTIONS.map((a) => (
-                  <option key={a} value={a}>
-                    {t(`action_${a}`)}
-                  </option>
-                ))}
-              </select>
-            </div>
-            <div className="field">
-              <label htmlFor={f.answer}>{t('answer')}</label>
-              <textarea id={f.answer} rows={3} value={answer} onChange={(e) => setAnswer(e.target.value)} />
-            </div>
+            <SelectField
+              label={t('action')}
+              value={action}
+              onChange={(value) => setAction(value as Action)}
+              options={ACTIONS.map((a) => ({ value: a, label: t(`action_${a}`) }))}
+            />
+            <Field label={t('answer')}>
+              {(id) => <textarea id={id} rows={3} value={answer} onChange={(e) => setAnswer(e.target.value)} />}
+            </Field>
             <button type="submit" className="btn btn-primary">
               {t('submitAction')}
             </button>
@@ -301,17 +280,13 @@ export function RequestPage({
         <section aria-labelledby="assign">
           <h2 id="assign">{t('assignTitle')}</h2>
           <form onSubmit={(e) => void submitOffice(e)}>
-            <div className="field">
-              <label htmlFor={f.office}>{t('chooseOffice')}</label>
-              <select id={f.office} value={office} onChange={(e) => setOffice(e.target.value)}>
-                <option value="">{ct('none')}</option>
-                {(meta?.offices ?? []).map((o) => (
-                  <option key={o.id} value={o.id}>
-                    {o.name}
-                  </option>
-                ))}
-              </select>
-            </div>
+            <SelectField
+              label={t('chooseOffice')}
+              value={office}
+              onChange={setOffice}
+              any={ct('none')}
+              options={(meta?.offices ?? []).map((o) => ({ value: o.id, label: o.name }))}
+            />
             <button type="submit" className="btn btn-primary">
               {t('assign')}
             </button>
@@ -324,23 +299,18 @@ export function RequestPage({
           <h2 id="issue">{t('issueTitle')}</h2>
           <p>{t('issueIntro')}</p>
           <form onSubmit={(e) => void submitDocument(e)} noValidate>
-            <div className="field">
-              <label htmlFor={f.title}>{t('docTitle')}</label>
-              <input id={f.title} value={docTitle} onChange={(e) => setDocTitle(e.target.value)} />
-            </div>
-            <div className="field">
-              <label htmlFor={f.text}>{t('docText')}</label>
-              <textarea id={f.text} rows={8} required value={docText} onChange={(e) => setDocText(e.target.value)} />
-            </div>
-            <div className="field">
-              <label htmlFor={f.pdf}>{t('docPdf')}</label>
-              <input
-                id={f.pdf}
-                type="file"
-                accept="application/pdf"
-                onChange={(e) => setPdf(e.target.files?.[0] ?? null)}
-              />
-            </div>
+            <InputField label={t('docTitle')} value={docTitle} onChange={(e) => setDocTitle(e.target.value)} />
+            <Field label={t('docText')}>
+              {(id) => (
+                <textarea id={id} rows={8} required value={docText} onChange={(e) => setDocText(e.target.value)} />
+              )}
+            </Field>
+            <InputField
+              label={t('docPdf')}
+              type="file"
+              accept="application/pdf"
+              onChange={(e) => setPdf(e.target.files?.[0] ?? null)}
+            />
             <button type="submit" className="btn btn-primary">
               {t('issue')}
             </button>
@@ -351,76 +321,69 @@ export function RequestPage({
       {detail.documents.length > 0 && (
         <section aria-labelledby="documents">
           <h2 id="documents">{t('documentsTitle')}</h2>
-          <div className="table-wrap">
-            <table>
-              <caption className="visually-hidden">{t('documentsTitle')}</caption>
-              <thead>
-                <tr>
-                  <th scope="col">{t('colCode')}</th>
-                  <th scope="col">{t('colDelivery')}</th>
-                  <th scope="col">{t('colIssued')}</th>
-                  <th scope="col">{t('colPickup')}</th>
-                  <th scope="col">{t('colValidity')}</th>
-                  <th scope="col">{t('colActions')}</th>
-                </tr>
-              </thead>
-              <tbody>
-                {detail.documents.map((d) => (
-                  <tr key={d.id}>
-                    <th scope="row">
-                      <code>{d.verificationCode}</code>
-                    </th>
-                    <td>{t(`delivery_${d.delivery}`)}</td>
-                    <td>
-                      {formatDateTime(d.issuedAt, language)} ({d.issuedBy})
-                    </td>
-                    <td>
-                      {d.pickup === null
-                        ? ct('none')
-                        : d.pickup.collectedAt !== null
-                          ? t('pickupCollected', { date: formatDateTime(d.pickup.collectedAt, language) })
-                          : d.pickup.purgedAt !== null
-                            ? t('pickupPurged', { date: formatDateTime(d.pickup.purgedAt, language) })
-                            : t('pickupWaiting', { date: formatDateTime(d.pickup.expiresAt, language) })}
-                    </td>
-                    <td>
-                      {d.revokedAt === null ? (
-                        <span className="badge badge-ok">{t('valid')}</span>
-                      ) : (
-                        <span className="badge badge-danger">
-                          {t('revokedOn', { date: formatDateTime(d.revokedAt, language) })}
-                        </span>
-                      )}
-                    </td>
-                    <td>
-                      <ul className="plain-list">
-                        <li>
-                          <a href={`/verify/${d.verificationCode}?lang=${language}`}>{t('verifyLink')}</a>
-                        </li>
-                        {d.hasPdf && (
-                          <li>
-                            <a href={backofficeApi.pdfUrl(d.id)}>{t('downloadPdf')}</a>
-                          </li>
-                        )}
-                        {d.revokedAt === null && (
-                          <li>
-                            <button
-                              type="button"
-                              className="btn btn-sm btn-outline-primary"
-                              aria-label={t('revokeLabel', { code: d.verificationCode })}
-                              onClick={() => void revoke(d.verificationCode)}
-                            >
-                              {t('revoke')}
-                            </button>
-                          </li>
-                        )}
-                      </ul>
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <DataTable
+            caption={t('documentsTitle')}
+            columns={[
+              t('colCode'),
+              t('colDelivery'),
+              t('colIssued'),
+              t('colPickup'),
+              t('colValidity'),
+              t('colActions'),
+            ]}
+          >
+            {detail.documents.map((d) => (
+              <tr key={d.id}>
+                <th scope="row">
+                  <code>{d.verificationCode}</code>
+                </th>
+                <td>{t(`delivery_${d.delivery}`)}</td>
+                <td>
+                  {formatDateTime(d.issuedAt, language)} ({d.issuedBy})
+                </td>
+                <td>
+                  {d.pickup === null
+                    ? ct('none')
+                    : d.pickup.collectedAt !== null
+                      ? t('pickupCollected', { date: formatDateTime(d.pickup.collectedAt, language) })
+                      : d.pickup.purgedAt !== null
+                        ? t('pickupPurged', { date: formatDateTime(d.pickup.purgedAt, language) })
+                        : t('pickupWaiting', { date: formatDateTime(d.pickup.expiresAt, language) })}
+                </td>
+                <td>
+                  {d.revokedAt === null ? (
+                    <span className="badge badge-ok">{t('valid')}</span>
+                  ) : (
+                    <span className="badge badge-danger">
+                      {t('revokedOn', { date: formatDateTime(d.revokedAt, language) })}
+                    </span>
+                  )}
+                </td>
+                <td>
+                  <ul className="plain-list">
+                    <li>
+                      <a href={`/verify/${d.verificationCode}?lang=${language}`}>{t('verifyLink')}</a>
+                    </li>
+                    {d.hasPdf && (
+                      <li>
+                        <a href={backofficeApi.pdfUrl(d.id)}>{t('downloadPdf')}</a>
+                      </li>
+                    )}
+                    {d.revokedAt === null && (
+                      <li>
+                        <RowAction
+                          className="btn btn-sm btn-outline-primary"
+                          name={t('revokeLabel', { code: d.verificationCode })}
+                          label={t('revoke')}
+                          onClick={() => void revoke(d.verificationCode)}
+                        />
+                      </li>
+                    )}
+                  </ul>
+                </td>
+              </tr>
+            ))}
+          </DataTable>
         </section>
       )}
 
