@@ -1,43 +1,20 @@
 import { describe, expect, it } from 'vitest';
 import { SimulatedClock, createActor, fromPromise, initialTransition, setup, transition } from 'xstate';
-import type { Info, KioskDescription } from '../../kiosk-shell/api/contract';
-import { infoMachine } from './info';
+import type { KioskDescription } from '../../kiosk-shell/api/contract';
 import { IDLE_WARNING_SECONDS, sessionMachine } from './session';
 import type { SessionEndReason } from './session';
 import type { FlowEvent, FlowInput, FlowOutput } from './flow';
 import type { CertificateMachine } from './certificate';
 import type { ReportMachine } from './report';
 import type { StatusMachine } from './status';
-
-const kiosk: KioskDescription = {
-  comune: { name: 'Castelnuovo Magra', istat: '011011', province: 'SP' },
-  frazione: 'Colombiera',
-  locales: ['it', 'en', 'de', 'fr', 'ar'],
-  defaultLocale: 'it',
-  supportPhone: '+39 0187 000 099',
-  nearestCounter: null,
-  exampleData: true,
-  status: { inService: true, outOfServiceReason: null },
-};
+import { demoKiosk as kiosk, fakeSessionActors, flush, printerOut } from './test-fixtures';
 
 function fakeMachine(opts: { describe?: () => Promise<KioskDescription>; ended?: SessionEndReason[] } = {}) {
-  const ended = opts.ended ?? [];
   return sessionMachine.provide({
-    actors: {
-      describeKiosk: fromPromise(opts.describe ?? (() => Promise.resolve(kiosk))),
-      reportSessionEnd: fromPromise<void, { reason: SessionEndReason }>(({ input }) => {
-        ended.push(input.reason);
-        return Promise.resolve();
-      }),
-      infoFlow: infoMachine.provide({
-        actors: { loadInfo: fromPromise<Info>(() => new Promise<Info>(() => undefined)) },
-      }),
-    },
+    actors: fakeSessionActors(opts),
     delays: { IDLE_TIMEOUT: 1000, COUNTDOWN_TICK: 100, BOOT_RETRY: 500 },
   });
 }
-
-const flush = () => new Promise((r) => setTimeout(r, 0));
 
 async function started(machine = fakeMachine()) {
   const clock = new SimulatedClock();
@@ -235,12 +212,7 @@ describe('session machine running a service flow', () => {
     });
   }
 
-  const printer = {
-    connection: 'connected' as const,
-    problem: 'PAPER_OUT' as const,
-    paperNearEnd: false,
-    remainingReceipts: 0,
-  };
+  const printer = printerOut;
 
   it('forwards back, the language and the printer to the flow, and returns home when it ends', async () => {
     const seen: string[] = [];
@@ -305,15 +277,8 @@ describe('session machine running a service flow', () => {
 describe('session machine with speech output on', () => {
   it('doubles the idle wait and the countdown while speech is on, and keeps that across sessions', async () => {
     const ended: SessionEndReason[] = [];
-    const machine = sessionMachine.provide({
-      actors: {
-        describeKiosk: fromPromise(() => Promise.resolve(kiosk)),
-        reportSessionEnd: fromPromise<void, { reason: SessionEndReason }>(({ input }) => {
-          ended.push(input.reason);
-          return Promise.resolve();
-        }),
-      },
-    });
+    const { describeKiosk, reportSessionEnd } = fakeSessionActors({ ended });
+    const machine = sessionMachine.provide({ actors: { describeKiosk, reportSessionEnd } });
     const { actor, clock } = await started(machine);
     actor.send({ type: 'access.timeFactorChanged', factor: 2 });
     actor.send({ type: 'screen.touched' });

@@ -2,28 +2,14 @@
 import { describe, expect, it } from 'vitest';
 import { createActor, fromPromise } from 'xstate';
 import type { ActorRefFrom } from 'xstate';
-import type { KioskDescription, TechnicianCardEvent, TechnicianOverview } from '../../kiosk-shell/api/contract';
-import { infoMachine } from './info';
+import type { TechnicianCardEvent, TechnicianOverview } from '../../kiosk-shell/api/contract';
 import { sessionMachine } from './session';
 import type { SessionEndReason } from './session';
 import { technicianMachine } from './technician';
-import type { Info } from '../../kiosk-shell/api/contract';
-
-const kiosk: KioskDescription = {
-  comune: { name: 'Castelnuovo Magra', istat: '011011', province: 'SP' },
-  frazione: 'Colombiera',
-  locales: ['it', 'en', 'de', 'fr', 'ar'],
-  defaultLocale: 'it',
-  supportPhone: '+39 0187 000 099',
-  nearestCounter: null,
-  exampleData: true,
-  status: { inService: true, outOfServiceReason: null },
-};
+import { fakeSessionActors, flush } from './test-fixtures';
 
 const GOOD: TechnicianCardEvent = { ok: true, token: 'session-token-0123456789', idleTimeoutS: 300 };
 const REVOKED: TechnicianCardEvent = { ok: false, problem: 'revoked', attemptsLeft: 3 };
-
-const flush = () => new Promise((r) => setTimeout(r, 0));
 
 function technicianFlow(overviews: string[]) {
   return technicianMachine.provide({
@@ -38,17 +24,7 @@ function technicianFlow(overviews: string[]) {
 
 async function session(overviews: string[] = [], ended: SessionEndReason[] = []) {
   const machine = sessionMachine.provide({
-    actors: {
-      describeKiosk: fromPromise(() => Promise.resolve(kiosk)),
-      reportSessionEnd: fromPromise<void, { reason: SessionEndReason }>(({ input }) => {
-        ended.push(input.reason);
-        return Promise.resolve();
-      }),
-      infoFlow: infoMachine.provide({
-        actors: { loadInfo: fromPromise<Info>(() => new Promise<Info>(() => undefined)) },
-      }),
-      technicianFlow: technicianFlow(overviews),
-    },
+    actors: { ...fakeSessionActors({ ended }), technicianFlow: technicianFlow(overviews) },
   });
   const actor = createActor(machine).start();
   await flush();

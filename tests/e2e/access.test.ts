@@ -8,20 +8,10 @@
  * sends over the kiosk API (the runtime speaks exactly those, with espeak-ng
  * writing to a discarded WAV: SPORTELLO_SPEECH=silent).
  */
-import { randomBytes } from 'node:crypto';
-import { dirname } from 'node:path';
 import { AxeBuilder } from '@axe-core/playwright';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { v7 as uuidv7 } from 'uuid';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { parseReceiptQr } from '../../hardware/readers/receipt-qr';
 import type { ReceiptText } from '../../kiosk-shell/api/contract';
-import { insertIssuedDocument, queuePickupDocument } from '../../server/db/documents';
-import { openHubDb } from '../../server/db/open';
-import { loadEnrollment } from '../../sync/client/enrollment';
-import { sealForPickup } from '../../sync/crypto/pickup';
-import type { PickupContent } from '../../sync/protocol';
-import { findByReceiptCode } from '../../sync/store/submissions';
 import { UNUSED_MODES_RESET_MS } from '../../src/access/AccessProvider';
 import { spokenReceiptLines } from '../../src/access/receipt-speech';
 import { LOCALES, PORTRAIT, STRINGS, assertNoViolations, axeViolations, screenshot } from './harness';
@@ -29,6 +19,7 @@ import { RESIDENZA, heading, openKiosk } from './journeys';
 import type { Driver, Locale } from './journeys';
 import { startServiceKiosk, until } from './services-harness';
 import type { ServiceKiosk } from './services-harness';
+import { documentWaiting } from './pickup-helpers';
 
 const CF = 'RSSMRA85T10A562S';
 /** Every control sits below this fraction of a portrait screen in the reach layout (docs/ACCESSIBILITY.md). */
@@ -270,86 +261,32 @@ async function enhancedContrastViolations(page: Page, label: string): Promise<st
 }
 
 /**
- * A certificate asked for pickup here, delivered to the hub, and a document
- * issued for it there (what the back office does: sealed under the receipt's
- * secret, queued for this kiosk), pulled by the kiosk. As tests/e2e/pickup.test.ts.
+ * From the home screen to the receipt, by keys, with the card held to the
+ * scanner: a certificato di residenza for oneself, exempt from bollo
+ * (pension), to collect here. The printer's receipt count before it.
  */
-async function documentWaiting(): Promise<{ qr: string; verificationCode: string }> {
-  const call = async <T>(method: string, input: unknown): Promise<T> => {
-    const result = (await kiosk.runtime.dispatch(JSON.stringify({ id: 1, method, input }))).result;
-    if (!result.ok) throw new Error(`${method}: ${result.error.code}`);
-    return result.value as T;
-  };
-  const from = kiosk.receiptCount();
-  const created = await call<{ receiptCode: string }>('requests.create', {
-    kind: 'certificate',
-    locale: 'it',
-    certificateType: 'residenza',
-    identity: {
-      source: 'scanner',
-      codiceFiscale: CF,
-      surname: null,
-      givenNames: null,
-      birthDate: null,
-      document: null,
-    },
-    subject: { relation: 'self' },
-    stampDuty: { kind: 'exempt', reason: 'pension' },
-    delivery: { kind: 'kiosk' },
-  });
-  await call('session.ended', { reason: 'done' });
-  const qr = (await until(() => kiosk.receiptsSince(from)[0], 'the request receipt')).qr[0] ?? '';
-  const parsed = parseReceiptQr(qr);
-  if (!parsed.ok || parsed.value.pickupSecret === null) throw new Error('no pickup QR');
-  const secret = parsed.value.pickupSecret;
-  await kiosk.runtime.sync!.syncNow();
-  await until(
-    async () =>
-      (await call<{ delivery: string }>('requests.lookup', { receiptCode: created.receiptCode })).delivery ===
-      'delivered',
-    'delivery',
-  );
-  const requestId = findByReceiptCode(kiosk.runtime.store.db, created.receiptCode)!.id;
-  const id = uuidv7();
-  const verificationCode = `C240-${randomBytes(3).toString('hex').toUpperCase()}`;
-  const content: PickupContent = {
-    v: 1,
-    codiceFiscale: CF,
-    title: 'Certificato di residenza',
-    lines: ['Si certifica che il richiedente risulta residente nel Comune (dati di esempio).'],
-    issuer: 'Comune di Castelnuovo Magra - Ufficio Anagrafe',
-    issuedAt: new Date().toISOString(),
-    verificationCode,
-    verificationUrl: 'https://hub.example.it/verify',
-  };
-  const hubDb = await openHubDb({ dataDir: dirname(kiosk.hub()!.location) });
-  try {
-    await hubDb.write(async (db) => {
-      const doc = { id, requestId, verificationCode, delivery: 'kiosk' as const, pdf: null, pdfName: null };
-      await insertIssuedDocument(db, { ...doc, issuedBy: 'e2e-clerk' }, Date.now());
-      await queuePickupDocument(
-        db,
-        {
-          id,
-          requestId,
-          kioskId: loadEnrollment(kiosk.runtime.store.db)!.kioskId,
-          title: { it: 'Certificato di residenza', en: 'Residence certificate' },
-          envelope: sealForPickup(secret, id, new TextEncoder().encode(JSON.stringify(content))),
-          expiresAt: Date.now() + 30 * 24 * 60 * 60_000,
-        },
-        Date.now(),
-      );
-    });
-  } finally {
-    await hubDb.close();
-  }
-  await kiosk.runtime.sync!.syncNow();
-  await until(
-    async () =>
-      (await call<{ status: string }>('pickup.find', { receiptCode: created.receiptCode })).status === 'ready',
-    'the document at the kiosk',
-  );
-  return { qr, verificationCode };
+async function certificateByKeys(page: Page, locale: Locale): Promise<number> {
+  const s = STRINGS[locale];
+  await press(page, s.service.certificate.title);
+  await heading(page, s.identify.waiting.title).waitFor();
+  const printed = kiosk.receiptCount();
+  await kiosk.sims.commands.scan([CF]);
+  await heading(page, s.identify.confirm.title).waitFor();
+  await press(page, s.identify.confirm.yes);
+  await heading(page, s.certificate.type.title).waitFor();
+  await press(page, RESIDENZA[locale]);
+  await heading(page, s.certificate.subject.title).waitFor();
+  await press(page, s.certificate.subject.self);
+  await heading(page, s.certificate.stampDuty.title).waitFor();
+  await press(page, s.certificate.stampDuty.exempt);
+  await heading(page, s.certificate.exemption.title).waitFor();
+  await press(page, s.certificate.exemption.pension.title);
+  await heading(page, s.certificate.delivery.title).waitFor();
+  await press(page, s.certificate.delivery.kiosk);
+  await heading(page, s.certificate.summary.title).waitFor();
+  await press(page, s.certificate.summary.confirm);
+  await heading(page, s.flow.receipt.title).waitFor();
+  return printed;
 }
 
 // ── the screens each service opens on, by keys ───────────────────────────────
@@ -384,25 +321,7 @@ describe('keyboard-only journeys', () => {
     const page = d.page;
     const s = STRINGS.it;
     await startByKeys(page);
-    await press(page, s.service.certificate.title);
-    await heading(page, s.identify.waiting.title).waitFor();
-    const printed = kiosk.receiptCount();
-    await kiosk.sims.commands.scan([CF]);
-    await heading(page, s.identify.confirm.title).waitFor();
-    await press(page, s.identify.confirm.yes);
-    await heading(page, s.certificate.type.title).waitFor();
-    await press(page, RESIDENZA.it);
-    await heading(page, s.certificate.subject.title).waitFor();
-    await press(page, s.certificate.subject.self);
-    await heading(page, s.certificate.stampDuty.title).waitFor();
-    await press(page, s.certificate.stampDuty.exempt);
-    await heading(page, s.certificate.exemption.title).waitFor();
-    await press(page, s.certificate.exemption.pension.title);
-    await heading(page, s.certificate.delivery.title).waitFor();
-    await press(page, s.certificate.delivery.kiosk);
-    await heading(page, s.certificate.summary.title).waitFor();
-    await press(page, s.certificate.summary.confirm);
-    await heading(page, s.flow.receipt.title).waitFor();
+    const printed = await certificateByKeys(page, 'it');
     const [receipt] = await until(() => {
       const r = kiosk.receiptsSince(printed);
       return r.length > 0 && r;
@@ -675,7 +594,8 @@ describe('speech', () => {
           value: { volume: number };
         }
       ).value.volume;
-    expect(await audio()).toBe(120);
+    // The call was sent; the runtime answers it a moment later: one step up from the default.
+    await until(async () => (await audio()) === 120, 'volume one step up (120)');
 
     // Out: speech stops and nothing more is said.
     await kiosk.sims.commands.headphones(['out']);
@@ -721,20 +641,7 @@ describe('speech', () => {
     await startByKeys(page);
     await kiosk.sims.commands.headphones(['in']);
     await lastSaid(said, s.home.title);
-    await press(page, s.service.certificate.title);
-    await heading(page, s.identify.waiting.title).waitFor();
-    const printed = kiosk.receiptCount();
-    await kiosk.sims.commands.scan([CF]);
-    await heading(page, s.identify.confirm.title).waitFor();
-    await press(page, s.identify.confirm.yes);
-    await press(page, RESIDENZA.it);
-    await press(page, s.certificate.subject.self);
-    await press(page, s.certificate.stampDuty.exempt);
-    await press(page, s.certificate.exemption.pension.title);
-    await press(page, s.certificate.delivery.kiosk);
-    await heading(page, s.certificate.summary.title).waitFor();
-    await press(page, s.certificate.summary.confirm);
-    await heading(page, s.flow.receipt.title).waitFor();
+    const printed = await certificateByKeys(page, 'it');
     const [paper] = await until(() => {
       const r = kiosk.receiptsSince(printed);
       return r.length > 0 && r;
@@ -773,18 +680,7 @@ describe('speech', () => {
     await startByKeys(page, 'ar');
     await page.keyboard.press('F2');
     await lastSaid(said, s.home.title);
-    await press(page, s.service.certificate.title);
-    await heading(page, s.identify.waiting.title).waitFor();
-    await kiosk.sims.commands.scan([CF]);
-    await heading(page, s.identify.confirm.title).waitFor();
-    await press(page, s.identify.confirm.yes);
-    await press(page, RESIDENZA.ar);
-    await press(page, s.certificate.subject.self);
-    await press(page, s.certificate.stampDuty.exempt);
-    await press(page, s.certificate.exemption.pension.title);
-    await press(page, s.certificate.delivery.kiosk);
-    await press(page, s.certificate.summary.confirm);
-    await heading(page, s.flow.receipt.title).waitFor();
+    await certificateByKeys(page, 'ar');
     const text = await until(() => receipts.at(-1), 'the receipt text in the answer');
     expect(text.locale).toBe('en');
     const pickup = spokenReceiptLines({ ...text, lines: [text.pickupCode!] })[0]!;
@@ -807,7 +703,7 @@ describe('speech', () => {
   });
 
   it('collects a document by keys and speaks it as printed, in Italian, its codes spelled', async () => {
-    const { qr, verificationCode } = await documentWaiting();
+    const { qr, verificationCode } = await documentWaiting(kiosk, CF);
     const { d, said, receipts } = await open();
     const page = d.page;
     const s = STRINGS.it;

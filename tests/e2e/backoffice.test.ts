@@ -6,23 +6,20 @@
  * runs on every view.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { CertificateContent } from '../../sync/protocol';
 import { openHubDb } from '../../server/db/open';
-import { startHub } from '../../server/hub';
 import type { RunningHub } from '../../server/hub';
 import { TestKiosk } from '../../server/testing/kiosk';
+import { ISTAT, PASSWORD, startConsoleHub } from '../helpers/console-hub';
+import type { ConsoleHub } from '../helpers/console-hub';
 import { expectNoAxeViolations, launchBrowser, screenshot } from './harness';
 
-const ISTAT = '011011';
-const PASSWORD = 'una password di prova';
 const PDF = Buffer.from('%PDF-1.4\n% certificato di prova\ntrailer << >>\n%%EOF\n');
 
 describe('back office', () => {
+  let consoleHub: ConsoleHub;
   let dir: string;
   let hub: RunningHub;
   let browser: Browser;
@@ -30,17 +27,13 @@ describe('back office', () => {
   let page: Page;
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'sportello-e2e-backoffice-'));
-    hub = await startHub({ dataDir: dir });
-    await hub.users.create({ login: 'sportellista', role: 'clerk', password: PASSWORD });
-    await hub.users.create({ login: 'tecnico', role: 'technician', password: PASSWORD });
-    await hub.users.create({ login: 'ada', role: 'admin', password: PASSWORD });
+    consoleHub = await startConsoleHub('sqlite', 'sportello-e2e-backoffice-');
+    ({ hub, dir } = consoleHub);
     browser = await launchBrowser();
   });
   afterAll(async () => {
     await browser?.close();
-    await hub?.close();
-    rmSync(dir, { recursive: true, force: true });
+    await consoleHub?.close();
   });
   beforeEach(async () => {
     context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'it-IT' });

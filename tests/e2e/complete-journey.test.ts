@@ -10,13 +10,13 @@
  * virtual ones on PTYs, the hub a real one that the test stops and starts.
  * axe runs on the console's request page and on every pickup screen.
  */
-import { readFileSync, readdirSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseReceiptQr } from '../../hardware/readers/receipt-qr';
-import { STORE_FILE } from '../../kiosk-shell/runtime/runtime';
 import { openHubDb } from '../../server/db/open';
+import { expectStoreHoldsNone } from '../helpers/store-bytes';
 import { STRINGS, expectNoAxeViolations, launchBrowser, screenshot } from './harness';
 import {
   certificateAfterCard,
@@ -29,7 +29,7 @@ import {
   startsWith,
 } from './journeys';
 import type { Driver } from './journeys';
-import { startServiceKiosk, until } from './services-harness';
+import { kioskValue, startServiceKiosk, until } from './services-harness';
 import type { ServiceKiosk } from './services-harness';
 
 /** The resident's Tessera Sanitaria, and another resident's (valid, but not theirs). */
@@ -62,29 +62,7 @@ afterAll(async () => {
   await kiosk?.close();
 });
 
-async function api<T>(method: string, input: unknown): Promise<T> {
-  const result = (await kiosk.runtime.dispatch(JSON.stringify({ id: 1, method, input }))).result;
-  if (!result.ok) throw new Error(`${method}: ${result.error.code}`);
-  return result.value as T;
-}
-
-/**
- * Every byte of the kiosk's database files (the file, its WAL and shared
- * memory) holds none of `secrets`; `known`, which the store does keep in
- * clear, shows the search reads where the rows are.
- */
-function expectKioskDbFree(secrets: Record<string, string>, known: string): void {
-  const files = readdirSync(kiosk.dataDir).filter((f) => f.startsWith(STORE_FILE));
-  expect(files).toContain(STORE_FILE);
-  const all = Buffer.concat(files.map((file) => readFileSync(join(kiosk.dataDir, file))));
-  expect(all.includes(Buffer.from(known, 'utf8')), `${known} in the store`).toBe(true);
-  for (const file of files) {
-    const bytes = readFileSync(join(kiosk.dataDir, file));
-    for (const [what, secret] of Object.entries(secrets)) {
-      expect(bytes.includes(Buffer.from(secret, 'utf8')), `${what} in ${file}`).toBe(false);
-    }
-  }
-}
+const api = <T>(method: string, input: unknown) => kioskValue<T>(kiosk, method, input);
 
 /** The hub's pickup row of a document, read from its database while it runs. */
 async function hubPickupRow(requestId: string) {
@@ -211,7 +189,7 @@ describe('a certificate carried through to its completion', () => {
       'the pickup secret': pickupSecret,
       'the codice fiscale': CF,
     };
-    expectKioskDbFree(secrets, requestId);
+    expectStoreHoldsNone(kiosk.dataDir, secrets, requestId);
 
     // ── 5. The hub goes down; the resident comes back with the receipt and the card.
     await kiosk.stopHub();
@@ -265,7 +243,7 @@ describe('a certificate carried through to its completion', () => {
       .prepare('SELECT envelope IS NULL AS gone, reported_at FROM pickup_documents')
       .all() as Array<{ gone: number; reported_at: number | null }>;
     expect(collected).toEqual([{ gone: 1, reported_at: null }]);
-    expectKioskDbFree(secrets, requestId);
+    expectStoreHoldsNone(kiosk.dataDir, secrets, requestId);
 
     // ── 6. The hub is back: the collection reaches it, the request is closed, the ciphertext deleted.
     await kiosk.startHub();

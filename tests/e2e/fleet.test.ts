@@ -3,19 +3,15 @@
  * clock the test moves; signed test kiosks send the heartbeats. axe (WCAG 2.1
  * AA) runs on every view.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { HeartbeatRequest } from '../../sync/protocol';
-import { startHub } from '../../server/hub';
 import type { RunningHub } from '../../server/hub';
 import { TestKiosk, sampleHeartbeat } from '../../server/testing/kiosk';
+import { ISTAT, PASSWORD, startConsoleHub } from '../helpers/console-hub';
+import type { ConsoleHub } from '../helpers/console-hub';
 import { expectNoAxeViolations, launchBrowser, screenshot } from './harness';
 
-const ISTAT = '011011';
-const PASSWORD = 'una password di prova';
 const MINUTE = 60_000;
 
 function healthy(overrides: Partial<HeartbeatRequest> = {}): HeartbeatRequest {
@@ -33,7 +29,7 @@ function healthy(overrides: Partial<HeartbeatRequest> = {}): HeartbeatRequest {
 }
 
 describe('fleet dashboard', () => {
-  let dir: string;
+  let consoleHub: ConsoleHub;
   let hub: RunningHub;
   let browser: Browser;
   let context: BrowserContext;
@@ -42,17 +38,13 @@ describe('fleet dashboard', () => {
   const now = () => Date.now() + skewMs;
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'sportello-e2e-fleet-'));
-    hub = await startHub({ dataDir: dir, now });
-    await hub.users.create({ login: 'tecnico', role: 'technician', password: PASSWORD });
-    await hub.users.create({ login: 'sportellista', role: 'clerk', password: PASSWORD });
-    await hub.users.create({ login: 'ada', role: 'admin', password: PASSWORD });
+    consoleHub = await startConsoleHub('sqlite', 'sportello-e2e-fleet-', { now });
+    hub = consoleHub.hub;
     browser = await launchBrowser();
   });
   afterAll(async () => {
     await browser?.close();
-    await hub?.close();
-    rmSync(dir, { recursive: true, force: true });
+    await consoleHub?.close();
   });
   beforeEach(async () => {
     context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'it-IT' });

@@ -20,6 +20,7 @@ import type { RunningHub } from '../../server/hub';
 import type { RequestSummary } from '../../server/db/requests';
 import { DEMO_CONFIG } from './harness';
 import type { Kiosk } from './harness';
+import { until } from '../helpers/until';
 
 export type ServiceKiosk = Kiosk & {
   sims: VirtualDevices;
@@ -34,18 +35,13 @@ export type ServiceKiosk = Kiosk & {
   receiptCount(): number;
 };
 
-export async function until<T>(
-  probe: () => T | null | undefined | false | Promise<T | null | undefined | false>,
-  what: string,
-  timeoutMs = 10_000,
-): Promise<T> {
-  const started = Date.now();
-  for (;;) {
-    const v = await probe();
-    if (v) return v;
-    if (Date.now() - started > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+export { until };
+
+/** Calls the kiosk API as the page would; the answer's value, or a throw naming the error code. */
+export async function kioskValue<T>(kiosk: ServiceKiosk, method: string, input: unknown): Promise<T> {
+  const result = (await kiosk.runtime.dispatch(JSON.stringify({ id: 1, method, input }))).result;
+  if (!result.ok) throw new Error(`${method}: ${result.error.code}`);
+  return result.value as T;
 }
 
 export async function startServiceKiosk(): Promise<ServiceKiosk> {

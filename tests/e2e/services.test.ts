@@ -5,13 +5,11 @@
  * resident sees, the virtual printer's decoded receipt, and the hub's stored
  * request (exactly one).
  */
-import { readFileSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
 import type { Browser, BrowserContext } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { STORE_FILE } from '../../kiosk-shell/runtime/runtime';
 import { STRINGS, expectNoAxeViolations, launchBrowser, screenshot } from './harness';
 import { SAMPLE_TD1_EXPIRED } from '../fixtures/hardware/readers/samples';
+import { expectStoreHoldsNone, newestReceiptCode } from '../helpers/store-bytes';
 import { startServiceKiosk, until } from './services-harness';
 import {
   RESIDENZA,
@@ -276,12 +274,10 @@ describe('the end of a session', () => {
   });
 
   it('keeps no codice fiscale and no description in the kiosk database files', () => {
-    const files = readdirSync(kiosk.dataDir).filter((f) => f.startsWith(STORE_FILE));
-    expect(files).toContain(STORE_FILE);
-    for (const file of files) {
-      const bytes = readFileSync(join(kiosk.dataDir, file));
-      expect(bytes.includes(Buffer.from(CF)), file).toBe(false);
-      expect(bytes.includes(Buffer.from('lampadaire est en panne')), file).toBe(false);
-    }
+    expectStoreHoldsNone(
+      kiosk.dataDir,
+      { 'codice fiscale': CF, description: 'lampadaire est en panne' },
+      newestReceiptCode(kiosk.runtime.store.db),
+    );
   });
 });

@@ -17,7 +17,8 @@ import { UI_DIR } from '../../kiosk-shell/runtime/paths';
 import { startRestartableRuntime } from '../../kiosk-shell/runtime/runtime';
 import type { Runtime, RuntimeHost } from '../../kiosk-shell/runtime/runtime';
 import { recentAudit } from '../../sync/store/technician';
-import { createSubmission, newSubmissionId } from '../../sync/store/submissions';
+import { newSubmissionId } from '../../sync/store/submissions';
+import { queueSealedCertificate } from '../helpers/queue';
 import { loadEnrollment } from '../../sync/client';
 import { seal } from '../../sync/crypto/seal';
 import { startHub } from '../../server/hub';
@@ -198,17 +199,7 @@ describe('technician mode', () => {
     const ids = [0, 1, 2].map(() => newSubmissionId(new Date()));
     const plain = new TextEncoder().encode(JSON.stringify({ codiceFiscale: CF }));
     const sealed = await Promise.all(ids.map((id) => seal(hubEncryptionKey, plain, id)));
-    ids.forEach((id, i) =>
-      createSubmission(runtime.store.db, {
-        id,
-        kind: 'certificate',
-        service: 'residenza',
-        locale: 'it',
-        publicFields: { copies: 1 },
-        sealed: sealed[i]!,
-        now: new Date(),
-      }),
-    );
+    ids.forEach((id, i) => queueSealedCertificate(runtime.store.db, id, sealed[i]!));
     await page.getByRole('button', { name: tech.network.syncNow, exact: true }).click();
     await done(page);
     await expectFullBar(page, tech.network.syncProgress, 3);

@@ -29,7 +29,8 @@ import type { KioskIdentity } from '../../sync/crypto/identity';
 import { seal } from '../../sync/crypto/seal';
 import { closeStore, openStore } from '../../sync/store/db';
 import type { Store } from '../../sync/store/db';
-import { createSubmission, getSubmission, queueStats } from '../../sync/store/submissions';
+import { getSubmission, queueStats } from '../../sync/store/submissions';
+import { queueSealedCertificate } from '../helpers/queue';
 import { faultName, faults, startFaultProxy } from './proxy';
 import type { Exchange, Fault, FaultProxy, Rule } from './proxy';
 
@@ -140,15 +141,7 @@ async function submit(kiosk: Kiosk, count: number): Promise<string[]> {
   for (let i = 0; i < count; i += 1) {
     const id = uuidv7();
     const sealed = await seal(kiosk.pinned.hubEncryptionKey, PERSONAL, id);
-    createSubmission(kiosk.store.db, {
-      id,
-      kind: 'certificate',
-      service: 'residenza',
-      locale: 'it',
-      publicFields: { copies: 1 },
-      sealed,
-      now: new Date(),
-    });
+    queueSealedCertificate(kiosk.store.db, id, sealed);
     kiosk.client.notifyQueued();
     ids.push(id);
   }

@@ -5,12 +5,9 @@
  * e-mail to a local SMTP sink, and the public verification page. Signed test
  * kiosks push real sealed content. SQLite always, PostgreSQL when DATABASE_URL is set.
  */
-import Database from 'better-sqlite3';
-import { Kysely, sql, SqliteDialect } from 'kysely';
+import { sql } from 'kysely';
+import type { Kysely } from 'kysely';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openPickup } from '../../sync/crypto/pickup';
@@ -18,22 +15,25 @@ import { PickupContentSchema } from '../../sync/protocol';
 import type { CertificateContent, PullResponse, ReportContent } from '../../sync/protocol';
 import { TestConsole } from '../../server/console-api/test-client';
 import { MIGRATION_NAMES, migrateToLatest } from '../../server/db/migrations';
-import { openHubDb } from '../../server/db/open';
 import type { HubDb } from '../../server/db/open';
 import type { HubDatabase } from '../../server/db/schema';
 import { startHub } from '../../server/hub';
 import { createSmtpSender, smtpConfig } from '../../server/mail/smtp';
 import type { RunningHub } from '../../server/hub';
 import { TestKiosk } from '../../server/testing/kiosk';
-import { createTestSchema } from '../../server/testing/postgres';
 import type { TestSchema } from '../../server/testing/postgres';
 import { startSmtpSink } from '../../server/testing/smtp-sink';
 import type { SmtpSink } from '../../server/testing/smtp-sink';
+import {
+  BACKENDS,
+  ISTAT,
+  seedKiosk,
+  signedIn as signInConsole,
+  startConsoleHub,
+  withScratchHubDb,
+} from '../helpers/console-hub';
+import type { ConsoleHub } from '../helpers/console-hub';
 
-const DATABASE_URL = process.env.DATABASE_URL;
-const BACKENDS = ['sqlite', ...(DATABASE_URL ? ['postgres'] : [])] as const;
-const ISTAT = '011011';
-const PASSWORD = 'correct horse battery';
 const DAY = 24 * 60 * 60_000;
 const CF = 'RSSMRA80A01C240X';
 const API = '/console/api/backoffice';
@@ -71,6 +71,7 @@ function report(contact: ReportContent['contact']): ReportContent {
 }
 
 describe.each(BACKENDS)('back office on %s', (backend) => {
+  let consoleHub: ConsoleHub;
   let dir: string;
   let schema: TestSchema | null = null;
   let hub: RunningHub;
@@ -84,12 +85,8 @@ describe.each(BACKENDS)('back office on %s', (backend) => {
   let cursor: string | undefined;
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'sportello-backoffice-'));
-    if (backend === 'postgres') schema = await createTestSchema(DATABASE_URL!);
     sink = await startSmtpSink();
-    hub = await startHub({
-      dataDir: dir,
-      databaseUrl: schema?.url,
+    consoleHub = await startConsoleHub(backend, 'sportello-backoffice-', {
       now,
       publicUrl: 'https://sportello.comune.example',
       mail: sink.settings('sportello@comune.example'),
@@ -103,26 +100,17 @@ describe.each(BACKENDS)('back office on %s', (backend) => {
         attempts: { max: 1000, windowMs: 15 * 60_000 },
       },
     });
-    await hub.users.create({ login: 'ada', role: 'admin', password: PASSWORD });
-    await hub.users.create({ login: 'tecnico', role: 'technician', password: PASSWORD });
-    await hub.users.create({ login: 'sportellista', role: 'clerk', password: PASSWORD });
-    reader = await openHubDb({ dataDir: dir, ...(schema ? { databaseUrl: schema.url } : {}) });
+    ({ hub, dir, schema } = consoleHub);
+    reader = await consoleHub.reader();
     kiosk = new TestKiosk(hub.url, { now });
     await kiosk.enroll(await hub.admin.createEnrollmentCode({ istat: ISTAT, frazione: 'colombiera' }));
   });
   afterAll(async () => {
-    await hub?.close();
-    await reader?.close();
+    await consoleHub?.close();
     await sink?.close();
-    await schema?.drop();
-    rmSync(dir, { recursive: true, force: true });
   });
 
-  async function signedIn(login: string): Promise<TestConsole> {
-    const consoleClient = new TestConsole(hub.url);
-    expect((await consoleClient.login(login, PASSWORD)).status).toBe(200);
-    return consoleClient;
-  }
+  const signedIn = (login: string) => signInConsole(hub.url, login);
 
   /** Pushes one request with this sealed content; returns its id. */
   async function pushed(content: CertificateContent | ReportContent, service?: string): Promise<string> {
@@ -874,29 +862,7 @@ describe.each(BACKENDS)('back office on %s', (backend) => {
 
 /** A comune, a frazione, a kiosk and one request, as any migrated database since 0002 holds them. */
 async function seedOneRequest(db: Kysely<HubDatabase>, at: number): Promise<void> {
-  await db
-    .insertInto('comuni')
-    .values({ istat: ISTAT, name: 'Castelnuovo Magra', catastale: 'C240', created_at: at })
-    .execute();
-  await db
-    .insertInto('frazioni')
-    .values({ comune_istat: ISTAT, code: 'canale', name: 'Canale', created_at: at })
-    .execute();
-  await db
-    .insertInto('kiosks')
-    .values({
-      id: 'k-1',
-      key_id: 'key-1',
-      public_key: 'pk',
-      comune_istat: ISTAT,
-      frazione_code: 'canale',
-      software_version: '0.1.0',
-      enrolled_at: at,
-      revoked_at: null,
-      last_heartbeat: null,
-      last_heartbeat_at: null,
-    })
-    .execute();
+  await seedKiosk(db, at);
   await db
     .insertInto('requests')
     .values({
@@ -921,9 +887,7 @@ async function seedOneRequest(db: Kysely<HubDatabase>, at: number): Promise<void
 
 describe('migration 0003_backoffice', () => {
   it('upgrades a 0002 database holding a request, which the inbox then lists', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'sportello-backoffice-migrate-'));
-    const db = new Kysely<HubDatabase>({ dialect: new SqliteDialect({ database: new Database(join(dir, 'hub.db')) }) });
-    try {
+    await withScratchHubDb('sportello-backoffice-migrate-', async (db) => {
       expect(MIGRATION_NAMES.slice(0, 3)).toEqual(['0001_initial', '0002_console_fleet', '0003_backoffice']);
       await migrateToLatest(db as Kysely<unknown>, 'sqlite', { upTo: '0002_console_fleet' });
       const at = Date.parse('2026-03-10T08:00:00Z');
@@ -933,18 +897,13 @@ describe('migration 0003_backoffice', () => {
       expect((await inbox(db, { frazione: 'canale' }, at + DAY)).items).toMatchObject([
         { protocolNumber: 'C240-2026-000001', status: 'accepted', ageMs: DAY, office: null },
       ]);
-    } finally {
-      await db.destroy();
-      rmSync(dir, { recursive: true, force: true });
-    }
+    });
   });
 });
 
 describe('migration 0005_inbox_audit_paging', () => {
   it('upgrades a database of the migration before, holding a request and its audit rows, which then page', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'sportello-backoffice-migrate-'));
-    const db = new Kysely<HubDatabase>({ dialect: new SqliteDialect({ database: new Database(join(dir, 'hub.db')) }) });
-    try {
+    await withScratchHubDb('sportello-backoffice-migrate-', async (db) => {
       const index = MIGRATION_NAMES.indexOf('0005_inbox_audit_paging');
       expect(index).toBeGreaterThan(2);
       await migrateToLatest(db as Kysely<unknown>, 'sqlite', { upTo: MIGRATION_NAMES[index - 1]! });
@@ -979,10 +938,7 @@ describe('migration 0005_inbox_audit_paging', () => {
       expect(indexes.rows.map((r) => r.name)).toEqual(
         expect.arrayContaining(['requests_received', 'audit_log_at', 'audit_log_subject', 'audit_log_actor']),
       );
-    } finally {
-      await db.destroy();
-      rmSync(dir, { recursive: true, force: true });
-    }
+    });
   });
 });
 

@@ -3,8 +3,7 @@
  * dashboard's data and alerts driven by signed test kiosks. The hub's clock is
  * moved instead of waiting. SQLite always, PostgreSQL when DATABASE_URL is set.
  */
-import Database from 'better-sqlite3';
-import { Kysely, SqliteDialect } from 'kysely';
+import type { Kysely } from 'kysely';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,22 +12,24 @@ import type { HeartbeatRequest } from '../../sync/protocol';
 import { runCli } from '../../server/cli';
 import { TestConsole } from '../../server/console-api/test-client';
 import { MIGRATION_NAMES, migrateToLatest } from '../../server/db/migrations';
-import { openHubDb } from '../../server/db/open';
-import type { HubDb } from '../../server/db/open';
-import type { HubDatabase } from '../../server/db/schema';
 import { DEFAULT_THRESHOLDS } from '../../server/fleet/evaluate';
 import { fleetOverview } from '../../server/fleet/fleet';
 import { startHub } from '../../server/hub';
 import type { RunningHub } from '../../server/hub';
 import { TestKiosk, sampleHeartbeat } from '../../server/testing/kiosk';
-import { createTestSchema } from '../../server/testing/postgres';
 import { verifyTechnicianCard } from '../../sync/crypto/technician-card';
 import type { TestSchema } from '../../server/testing/postgres';
+import {
+  BACKENDS,
+  ISTAT,
+  PASSWORD,
+  seedKiosk,
+  signedIn as signInConsole,
+  startConsoleHub,
+  withScratchHubDb,
+} from '../helpers/console-hub';
+import type { ConsoleHub } from '../helpers/console-hub';
 
-const DATABASE_URL = process.env.DATABASE_URL;
-const BACKENDS = ['sqlite', ...(DATABASE_URL ? ['postgres'] : [])] as const;
-const ISTAT = '011011';
-const PASSWORD = 'correct horse battery';
 const MINUTE = 60_000;
 
 function healthy(overrides: Partial<HeartbeatRequest> = {}): HeartbeatRequest {
@@ -50,6 +51,7 @@ type Kiosk = { id: string; online: boolean; paper: string; remainingReceipts: nu
 type Fleet = { kiosks: Kiosk[]; alerts: Alert[] };
 
 describe.each(BACKENDS)('console and fleet on %s', (backend) => {
+  let consoleHub: ConsoleHub;
   let dir: string;
   let schema: TestSchema | null = null;
   let hub: RunningHub;
@@ -60,11 +62,7 @@ describe.each(BACKENDS)('console and fleet on %s', (backend) => {
   };
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'sportello-fleet-'));
-    if (backend === 'postgres') schema = await createTestSchema(DATABASE_URL!);
-    hub = await startHub({
-      dataDir: dir,
-      databaseUrl: schema?.url,
+    consoleHub = await startConsoleHub(backend, 'sportello-fleet-', {
       now,
       // A short absolute life, to test it without moving the clock half a day.
       sessionPolicy: {
@@ -74,21 +72,13 @@ describe.each(BACKENDS)('console and fleet on %s', (backend) => {
         attempts: { max: 8, windowMs: 15 * MINUTE },
       },
     });
-    await hub.users.create({ login: 'ada', role: 'admin', password: PASSWORD });
-    await hub.users.create({ login: 'tecnico', role: 'technician', password: PASSWORD });
-    await hub.users.create({ login: 'sportellista', role: 'clerk', password: PASSWORD });
+    ({ hub, dir, schema } = consoleHub);
   });
   afterAll(async () => {
-    await hub?.close();
-    await schema?.drop();
-    rmSync(dir, { recursive: true, force: true });
+    await consoleHub?.close();
   });
 
-  async function signedIn(login: string): Promise<TestConsole> {
-    const consoleClient = new TestConsole(hub.url);
-    expect((await consoleClient.login(login, PASSWORD)).status).toBe(200);
-    return consoleClient;
-  }
+  const signedIn = (login: string) => signInConsole(hub.url, login);
 
   async function enrolled(frazione = 'colombiera'): Promise<TestKiosk> {
     const kiosk = new TestKiosk(hub.url, { now });
@@ -156,7 +146,7 @@ describe.each(BACKENDS)('console and fleet on %s', (backend) => {
     it('stores neither passwords nor session tokens in the clear', async () => {
       const consoleClient = await signedIn('tecnico');
       const token = consoleClient.cookie!.split('=')[1]!;
-      const probe = await startHubReader();
+      const probe = await consoleHub.reader();
       const users = await probe.db.selectFrom('console_users').select(['login', 'password_hash']).execute();
       for (const user of users) {
         expect(user.password_hash).toMatch(/^scrypt\$32768\$8\$1\$[A-Za-z0-9_-]{22}\$[A-Za-z0-9_-]{43}$/);
@@ -395,9 +385,11 @@ describe.each(BACKENDS)('console and fleet on %s', (backend) => {
       const again = await technician.call('POST', `/console/api/fleet/alerts/${alert.id}/ack`);
       expect(again).toMatchObject({ status: 409, json: { error: { code: 'CONFLICT' } } });
 
-      const audit = await startHubReader().then((probe) =>
-        probe.db.selectFrom('audit_log').select(['action', 'subject']).where('subject', '=', alert.id).execute(),
-      );
+      const audit = await consoleHub
+        .reader()
+        .then((probe) =>
+          probe.db.selectFrom('audit_log').select(['action', 'subject']).where('subject', '=', alert.id).execute(),
+        );
       expect(audit.map((a) => a.action).sort()).toEqual([
         'fleet-alert.acknowledge',
         'fleet-alert.clear',
@@ -597,51 +589,15 @@ describe.each(BACKENDS)('console and fleet on %s', (backend) => {
       expect(await cli(['technician-card', 'revoke', card.id])).toMatchObject({ code: 0 });
     });
   });
-
-  /** A read-only view of the hub's database, for checks that look at rows (closed with the suite). */
-  let reader: HubDb | null = null;
-  async function startHubReader(): Promise<HubDb> {
-    if (reader === null) {
-      reader = await openHubDb({ dataDir: dir, ...(schema ? { databaseUrl: schema.url } : {}) });
-    }
-    return reader;
-  }
-  afterAll(async () => {
-    await reader?.close();
-  });
 });
 
 describe('migration 0004_technician_cards_audit', () => {
   it('upgrades a 0003 database holding a kiosk and console users, which then takes cards and audit rows', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'sportello-cards-migrate-'));
-    const db = new Kysely<HubDatabase>({ dialect: new SqliteDialect({ database: new Database(join(dir, 'hub.db')) }) });
-    try {
+    await withScratchHubDb('sportello-cards-migrate-', async (db) => {
       expect(MIGRATION_NAMES.slice(2, 4)).toEqual(['0003_backoffice', '0004_technician_cards_audit']);
       await migrateToLatest(db as Kysely<unknown>, 'sqlite', { upTo: '0003_backoffice' });
       const at = Date.parse('2026-03-10T08:00:00Z');
-      await db
-        .insertInto('comuni')
-        .values({ istat: ISTAT, name: 'Castelnuovo Magra', catastale: 'C240', created_at: at })
-        .execute();
-      await db
-        .insertInto('frazioni')
-        .values({ comune_istat: ISTAT, code: 'canale', name: 'Canale', created_at: at })
-        .execute();
-      await db
-        .insertInto('kiosks')
-        .values({
-          id: 'k-1',
-          key_id: 'key-1',
-          public_key: 'pk',
-          comune_istat: ISTAT,
-          frazione_code: 'canale',
-          software_version: '0.1.0',
-          enrolled_at: at,
-          revoked_at: null,
-          last_heartbeat: null,
-          last_heartbeat_at: null,
-        })
-        .execute();
+      await seedKiosk(db, at);
       await db
         .insertInto('console_users')
         .values({
@@ -681,51 +637,21 @@ describe('migration 0004_technician_cards_audit', () => {
       };
       await db.insertInto('kiosk_audit').values(row).execute();
       await expect(db.insertInto('kiosk_audit').values(row).execute()).rejects.toThrow();
-    } finally {
-      await db.destroy();
-      rmSync(dir, { recursive: true, force: true });
-    }
+    });
   });
 });
 
 describe('migration 0002_console_fleet', () => {
   it('upgrades a 0001 database holding kiosks with heartbeats, which the dashboard then shows', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'sportello-fleet-migrate-'));
-    const db = new Kysely<HubDatabase>({ dialect: new SqliteDialect({ database: new Database(join(dir, 'hub.db')) }) });
-    try {
+    await withScratchHubDb('sportello-fleet-migrate-', async (db) => {
       // Later migrations may follow; this one upgrades from the one before it.
       expect(MIGRATION_NAMES.slice(0, 2)).toEqual(['0001_initial', '0002_console_fleet']);
       await migrateToLatest(db as Kysely<unknown>, 'sqlite', { upTo: '0001_initial' });
       const at = Date.parse('2026-03-10T08:00:00Z');
-      await db
-        .insertInto('comuni')
-        .values({ istat: ISTAT, name: 'Castelnuovo Magra', catastale: 'C240', created_at: at })
-        .execute();
-      await db
-        .insertInto('frazioni')
-        .values({ comune_istat: ISTAT, code: 'canale', name: 'Canale', created_at: at })
-        .execute();
-      await db
-        .insertInto('kiosks')
-        .values({
-          id: 'k-1',
-          key_id: 'key-1',
-          public_key: 'pk',
-          comune_istat: ISTAT,
-          frazione_code: 'canale',
-          software_version: '0.1.0',
-          enrolled_at: at,
-          revoked_at: null,
-          last_heartbeat: JSON.stringify(sampleHeartbeat()),
-          last_heartbeat_at: at,
-        })
-        .execute();
+      await seedKiosk(db, at, { json: JSON.stringify(sampleHeartbeat()), at });
       await migrateToLatest(db as Kysely<unknown>, 'sqlite');
       const [kiosk] = await fleetOverview(db, at + MINUTE, DEFAULT_THRESHOLDS);
       expect(kiosk).toMatchObject({ id: 'k-1', online: true, paper: 'near-end', queueDepth: 2, openAlerts: 0 });
-    } finally {
-      await db.destroy();
-      rmSync(dir, { recursive: true, force: true });
-    }
+    });
   });
 });

@@ -5,49 +5,36 @@
  * never keep personal data readable.
  */
 import Database from 'better-sqlite3';
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startVirtualDevices } from '../../hardware/sim/devices';
 import type { VirtualDevices } from '../../hardware/sim/devices';
-import type { ReaderRead, ReceiptPrint, ResponseFrame } from '../../kiosk-shell/api/contract';
-import { parseConfig } from '../../kiosk-shell/runtime/config';
+import type { ReaderRead, ReceiptPrint } from '../../kiosk-shell/api/contract';
 import { createLogger } from '../../kiosk-shell/runtime/log';
-import { DEFAULT_CONFIG } from '../../kiosk-shell/runtime/paths';
-import { STORE_FILE, startRuntime } from '../../kiosk-shell/runtime/runtime';
+import { startRuntime } from '../../kiosk-shell/runtime/runtime';
 import type { Runtime } from '../../kiosk-shell/runtime/runtime';
-import { startHub } from '../../server/hub';
 import type { RunningHub } from '../../server/hub';
 import { HUB_DB_FILE } from '../../server/db/open';
 import { open } from '../../sync/crypto/seal';
 import { SealedContentSchema } from '../../sync/protocol';
+import { certificateForPickupHere, scannedIdentity } from '../helpers/requests';
+import { expectStoreHoldsNone, newestReceiptCode } from '../helpers/store-bytes';
+import { call, demoConfig, startEnrolledKiosk } from '../helpers/enrolled-kiosk';
+import type { EnrolledKiosk } from '../helpers/enrolled-kiosk';
+import { until } from '../helpers/until';
 
 const CF = 'RSSMRA85T10A562S';
 const CF_WRONG_CHECK = 'RSSMRA85T10A562T';
-const IDENTITY = {
-  source: 'scanner' as const,
-  codiceFiscale: CF,
-  surname: null,
-  givenNames: null,
-  birthDate: null,
-  document: null,
-};
-const SELF_AT_KIOSK = {
-  kind: 'certificate',
-  locale: 'it',
-  certificateType: 'residenza',
-  identity: IDENTITY,
-  subject: { relation: 'self' },
-  stampDuty: { kind: 'exempt', reason: 'pension' },
-  delivery: { kind: 'kiosk' },
-} as const;
+const IDENTITY = scannedIdentity(CF);
+const SELF_AT_KIOSK = certificateForPickupHere(CF);
 
 const dirs: string[] = [];
+let kiosk: EnrolledKiosk;
 let hub: RunningHub;
 let sims: VirtualDevices;
 let runtime: Runtime;
-const reads: ReaderRead[] = [];
+let reads: ReaderRead[];
 
 function tempDir(prefix: string): string {
   const dir = mkdtempSync(join(tmpdir(), prefix));
@@ -68,56 +55,19 @@ function expectReceiptTextAsPrinted(decoded: { text: string; qr: string[] }, rec
   for (const payload of decoded.qr) expect(JSON.stringify(receipt)).not.toContain(payload);
 }
 
-async function call(rt: Runtime, method: string, input: unknown = {}): Promise<ResponseFrame['result']> {
-  return (await rt.dispatch(JSON.stringify({ id: 1, method, input }))).result;
-}
-
 async function value<T = Record<string, unknown>>(method: string, input: unknown = {}): Promise<T> {
   const result = await call(runtime, method, input);
   if (!result.ok) throw new Error(`${method} failed: ${result.error.code} ${result.error.message}`);
   return result.value as T;
 }
 
-async function until<T>(
-  probe: () => T | null | undefined | false | Promise<T | null | undefined | false>,
-  what: string,
-  timeoutMs = 8000,
-): Promise<T> {
-  const started = Date.now();
-  for (;;) {
-    const v = await probe();
-    if (v) return v;
-    if (Date.now() - started > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
-
-function demoConfig(dataDir: string, hubUrl: string) {
-  const base = parseConfig(JSON.parse(readFileSync(DEFAULT_CONFIG, 'utf8')), 'demo', { SPORTELLO_DATA_DIR: dataDir });
-  return { ...base, hub: { url: hubUrl } };
-}
-
 beforeAll(async () => {
-  hub = await startHub({ dataDir: tempDir('sportello-req-hub-') });
-  const dataDir = tempDir('sportello-req-kiosk-');
-  sims = await startVirtualDevices(dataDir);
-  const { printer, scanner, magstripe, mrz } = sims.paths;
-  runtime = await startRuntime({
-    config: { ...demoConfig(dataDir, hub.url), devices: { printer, barcode: scanner, magstripe, mrz } },
-    log: createLogger({ level: 'silent' }),
-  });
-  runtime.onEvent((frame) => {
-    if (frame.event === 'reader.read') reads.push(frame.payload as ReaderRead);
-  });
-  await runtime.sync!.enroll(await hub.admin.createEnrollmentCode({ istat: '011011', frazione: 'colombiera' }));
-  await until(async () => (await value<{ available: boolean }>('services.catalog')).available, 'the catalog');
-  await until(() => runtime.devices.status().printer.connection === 'connected', 'the printer');
+  kiosk = await startEnrolledKiosk('sportello-req-');
+  ({ hub, sims, runtime, reads } = kiosk);
 }, 30_000);
 
 afterAll(async () => {
-  await runtime?.close();
-  await sims?.close();
-  await hub?.close();
+  await kiosk?.close();
   for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
 });
 
@@ -196,7 +146,7 @@ describe('requests', () => {
     expect(stored[0]).toMatchObject({ kind: 'certificate', service: 'residenza', frazione: 'colombiera' });
 
     // The hub opens what the kiosk sealed; the pickup secret inside is the one in the QR.
-    const hubDb = new Database(join(dirs[0]!, HUB_DB_FILE), { readonly: true });
+    const hubDb = new Database(join(kiosk.hubDir, HUB_DB_FILE), { readonly: true });
     try {
       const key = hubDb.prepare('SELECT encryption_private FROM hub_keys').get() as { encryption_private: string };
       const row = hubDb
@@ -355,12 +305,11 @@ describe('requests', () => {
 
   it('never leaves the codice fiscale or the description readable in the kiosk database', async () => {
     await runtime.sync!.syncNow();
-    const files = readdirSync(runtime.config.dataDir).filter((f) => f.startsWith(STORE_FILE));
-    for (const file of files) {
-      const bytes = readFileSync(join(runtime.config.dataDir, file));
-      expect(bytes.includes(Buffer.from(CF)), file).toBe(false);
-      expect(bytes.includes(Buffer.from('The lamp at the bus stop')), file).toBe(false);
-    }
+    expectStoreHoldsNone(
+      runtime.config.dataDir,
+      { 'codice fiscale': CF, description: 'The lamp at the bus stop' },
+      newestReceiptCode(runtime.store.db),
+    );
   });
 });
 

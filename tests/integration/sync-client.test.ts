@@ -25,7 +25,8 @@ import { seal } from '../../sync/crypto/seal';
 import { closeStore, openStore } from '../../sync/store/db';
 import type { Store } from '../../sync/store/db';
 import { getCache } from '../../sync/store/hub-cache';
-import { createSubmission, getSubmission } from '../../sync/store/submissions';
+import { getSubmission } from '../../sync/store/submissions';
+import { queueSealedCertificate } from '../helpers/queue';
 
 const ISTAT = '011011'; // the hub's demo comune
 const FRAZIONE = 'colombiera';
@@ -120,15 +121,7 @@ describe.each(backends)('sync client ↔ hub ($name)', (backend) => {
   async function submit(kiosk: Kiosk, service = 'residenza'): Promise<string> {
     const id = uuidv7();
     const sealed = await seal(kiosk.pinned.hubEncryptionKey, new TextEncoder().encode(JSON.stringify(PERSONAL)), id);
-    createSubmission(kiosk.store.db, {
-      id,
-      kind: 'certificate',
-      service,
-      locale: 'it',
-      publicFields: { copies: 1 },
-      sealed,
-      now: new Date(),
-    });
+    queueSealedCertificate(kiosk.store.db, id, sealed, { service });
     kiosk.client.notifyQueued();
     return id;
   }

@@ -19,17 +19,15 @@ import { DEFAULT_CONFIG } from '../../kiosk-shell/runtime/paths';
 import { startRuntime } from '../../kiosk-shell/runtime/runtime';
 import type { Runtime } from '../../kiosk-shell/runtime/runtime';
 import { TestConsole } from '../../server/console-api/test-client';
-import { startHub } from '../../server/hub';
 import type { RunningHub } from '../../server/hub';
-import { createTestSchema } from '../../server/testing/postgres';
-import type { TestSchema } from '../../server/testing/postgres';
 import { createEd25519Signer } from '../../sync/crypto/keys';
 import { signTechnicianCard, technicianCardText } from '../../sync/crypto/technician-card';
 import { appendAudit, recentAudit } from '../../sync/store/technician';
+import { BACKENDS, PASSWORD, signedIn, startConsoleHub } from '../helpers/console-hub';
+import type { ConsoleHub } from '../helpers/console-hub';
+import { expectStoreHoldsNone } from '../helpers/store-bytes';
+import { until } from '../helpers/until';
 
-const DATABASE_URL = process.env.DATABASE_URL;
-const BACKENDS = ['sqlite', ...(DATABASE_URL ? ['postgres'] : [])] as const;
-const PASSWORD = 'correct horse battery';
 const DAY = 86_400_000;
 
 type Card = { id: string; login: string; text: string; qrSvg: string; expiresAt: string; revokedAt: string | null };
@@ -41,23 +39,9 @@ type Action = {
   holder: string | null;
 };
 
-async function until<T>(
-  probe: () => T | false | null | undefined | Promise<T | false | null | undefined>,
-  what: string,
-) {
-  const started = Date.now();
-  for (;;) {
-    const v = await probe();
-    if (v) return v;
-    if (Date.now() - started > 10_000) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
-
 describe.each(BACKENDS)('technician cards and audit on %s', (backend) => {
   let dataDir: string;
-  let hubDir: string;
-  let schema: TestSchema | null = null;
+  let consoleHub: ConsoleHub;
   let hub: RunningHub;
   let sims: VirtualDevices;
   let base: Config;
@@ -68,14 +52,9 @@ describe.each(BACKENDS)('technician cards and audit on %s', (backend) => {
 
   beforeAll(async () => {
     dataDir = mkdtempSync(join(tmpdir(), 'sportello-card-'));
-    hubDir = mkdtempSync(join(tmpdir(), 'sportello-card-hub-'));
-    if (backend === 'postgres') schema = await createTestSchema(DATABASE_URL!);
-    hub = await startHub({ dataDir: hubDir, databaseUrl: schema?.url });
-    await hub.users.create({ login: 'ada', role: 'admin', password: PASSWORD });
-    await hub.users.create({ login: 'tecnico', role: 'technician', password: PASSWORD });
-    await hub.users.create({ login: 'sportellista', role: 'clerk', password: PASSWORD });
-    admin = new TestConsole(hub.url);
-    expect((await admin.login('ada', PASSWORD)).status).toBe(200);
+    consoleHub = await startConsoleHub(backend, 'sportello-card-hub-');
+    hub = consoleHub.hub;
+    admin = await signedIn(hub.url, 'ada');
     sims = await startVirtualDevices(dataDir);
     base = parseConfig(JSON.parse(readFileSync(DEFAULT_CONFIG, 'utf8')), 'demo', { SPORTELLO_DATA_DIR: dataDir });
   });
@@ -85,10 +64,8 @@ describe.each(BACKENDS)('technician cards and audit on %s', (backend) => {
   afterAll(async () => {
     await runtime?.close();
     await sims?.close();
-    await hub?.close();
-    await schema?.drop();
+    await consoleHub?.close();
     rmSync(dataDir, { recursive: true, force: true });
-    rmSync(hubDir, { recursive: true, force: true });
   });
 
   async function enrolledRuntime(): Promise<Runtime> {
@@ -141,7 +118,7 @@ describe.each(BACKENDS)('technician cards and audit on %s', (backend) => {
     // The card is a credential: it never reaches the renderer as a read, and never the store.
     expect(events.some((e) => e.event === 'reader.read')).toBe(false);
     expect(JSON.stringify(events)).not.toContain(token.slice(0, 40));
-    expect(readFileSync(join(dataDir, 'sportello.db')).includes(token.slice(0, 40))).toBe(false);
+    expectStoreHoldsNone(dataDir, { 'the card token': token.slice(0, 40) }, `card:${card.id}`);
     expect(await call('technician.lastReads', { token: session })).toMatchObject({
       ok: true,
       value: [{ kind: 'technicianCard', masked: { card: true } }],

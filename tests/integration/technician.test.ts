@@ -36,7 +36,8 @@ import {
   setTechState,
 } from '../../sync/store/technician';
 import type { IntegrityProgress } from '../../sync/store/technician';
-import { createSubmission, newSubmissionId } from '../../sync/store/submissions';
+import { newSubmissionId } from '../../sync/store/submissions';
+import { queueSealedCertificate } from '../helpers/queue';
 import { loadEnrollment } from '../../sync/client';
 import { seal } from '../../sync/crypto/seal';
 import Database from 'better-sqlite3';
@@ -44,6 +45,9 @@ import { closeStore, openStore } from '../../sync/store/db';
 import { LATEST_VERSION, migrate } from '../../sync/store/migrations';
 import { startHub } from '../../server/hub';
 import type { RunningHub } from '../../server/hub';
+import { certificateForPickupHere } from '../helpers/requests';
+import { expectStoreHoldsNone, newestReceiptCode } from '../helpers/store-bytes';
+import { until } from '../helpers/until';
 
 const DEMO_PIN = '1357';
 const T0 = Date.parse('2025-03-10T09:00:00Z');
@@ -110,20 +114,6 @@ function pointIndexElsewhere(db: Database.Database, index: string, sql: string):
   db.prepare("UPDATE sqlite_schema SET sql = ? WHERE type = 'index' AND name = ?").run(sql, index);
   db.pragma('writable_schema = OFF');
   db.unsafeMode(false);
-}
-
-async function until<T>(
-  probe: () => T | false | null | undefined | Promise<T | false | null | undefined>,
-  what: string,
-  timeoutMs = 8000,
-): Promise<T> {
-  const started = Date.now();
-  for (;;) {
-    const v = await probe();
-    if (v) return v;
-    if (Date.now() - started > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
 }
 
 beforeAll(async () => {
@@ -405,15 +395,7 @@ describe('force sync with progress over a real hub', () => {
     for (let i = 0; i < 120; i++) {
       const now = new Date();
       const id = newSubmissionId(now);
-      createSubmission(runtime.store.db, {
-        id,
-        kind: 'certificate',
-        service: 'residenza',
-        locale: 'it',
-        publicFields: { copies: 1 },
-        sealed: await seal(pinned.hubEncryptionKey, personal, id),
-        now,
-      });
+      queueSealedCertificate(runtime.store.db, id, await seal(pinned.hubEncryptionKey, personal, id), { now });
     }
 
     let progress = progressOf(runtime, 'syncNow');
@@ -534,22 +516,7 @@ describe('print previews, configuration and restarts', () => {
   let hub: RunningHub;
   let hubDir: string;
   const CF = 'RSSMRA85T10A562S';
-  const SELF_AT_KIOSK = {
-    kind: 'certificate',
-    locale: 'it',
-    certificateType: 'residenza',
-    identity: {
-      source: 'scanner',
-      codiceFiscale: CF,
-      surname: null,
-      givenNames: null,
-      birthDate: null,
-      document: null,
-    },
-    subject: { relation: 'self' },
-    stampDuty: { kind: 'exempt', reason: 'pension' },
-    delivery: { kind: 'kiosk' },
-  } as const;
+  const SELF_AT_KIOSK = certificateForPickupHere(CF);
 
   beforeAll(async () => {
     hubDir = mkdtempSync(join(tmpdir(), 'sportello-technician-hub2-'));
@@ -561,16 +528,6 @@ describe('print previews, configuration and restarts', () => {
   });
 
   const enrollmentCode = () => hub.admin.createEnrollmentCode({ istat: '011011', frazione: 'colombiera' });
-  const storeBytes = () =>
-    Buffer.concat(
-      ['sportello.db', 'sportello.db-wal'].map((f) => {
-        try {
-          return readFileSync(join(dataDir, f));
-        } catch {
-          return Buffer.alloc(0);
-        }
-      }),
-    );
 
   it('enrolls from the screen and keeps masked previews of the last prints in memory only', async () => {
     clock = Date.now();
@@ -620,12 +577,13 @@ describe('print previews, configuration and restarts', () => {
     for (const group of pickupCode.split(' ').slice(0, -1)) expect(svg).not.toContain(group);
     expect(svg).not.toContain(CF);
     // In memory only: neither the image nor the secret is anywhere in the store's files.
-    const bytes = storeBytes();
-    expect(bytes.includes('<svg')).toBe(false);
-    expect(bytes.includes(secret!)).toBe(false);
     // A changed configuration never holds the code, nor does the audit.
     expect(JSON.stringify(recentAudit(runtime.store.db))).not.toContain(code);
-    expect(bytes.includes(code)).toBe(false);
+    expectStoreHoldsNone(
+      dataDir,
+      { 'a print preview': '<svg', 'the pickup secret': secret!, 'the enrollment code': code },
+      newestReceiptCode(runtime.store.db),
+    );
   });
 
   it('refuses a bad configuration with nothing changed, applies a good one at once, and keeps it across a restart', async () => {
