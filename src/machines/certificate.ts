@@ -25,7 +25,7 @@ import type {
   ServicesCatalog,
 } from '../../kiosk-shell/api/contract';
 import { errorCode } from '../api/unwrap';
-import { isPrinterKnownDown } from './flow';
+import { isPrinterKnownDown, submittingToReceipt, withReprint, withReprintFailure } from './flow';
 import type { FlowEvent, FlowInput, FlowOutput, PrinterState } from './flow';
 import { identifyMachine } from './identify';
 import type { IdentifyOutput } from './identify';
@@ -181,21 +181,6 @@ export function buildRequest(context: CertificateContext): CertificateRequest | 
   };
 }
 
-const PRINTER_PROBLEMS = [
-  'PAPER_OUT',
-  'COVER_OPEN',
-  'DEVICE_OFFLINE',
-  'DEVICE_TIMEOUT',
-  'DEVICE_ERROR',
-  'NOT_CONFIGURED',
-] as const satisfies readonly NonNullable<PrintOutcome['problem']>[];
-
-function printProblem(code: ErrorCode): NonNullable<PrintOutcome['problem']> {
-  return (PRINTER_PROBLEMS as readonly string[]).includes(code)
-    ? (code as NonNullable<PrintOutcome['problem']>)
-    : 'DEVICE_ERROR';
-}
-
 export const certificateMachine = setup({
   types: {
     context: {} as CertificateContext,
@@ -301,20 +286,10 @@ export const certificateMachine = setup({
     clearRefusal: assign({ refused: null }),
     markReviewed: assign({ reviewed: true }),
     assignCreated: assign({ created: (_, created: CreatedRequest) => created, error: null }),
-    assignError: assign({ error: (_, error: unknown) => errorCode(error) }),
-    assignReprint: assign({
-      // The receipt's text (for speech) is the same as at creation: only what the printer did changes.
-      created: ({ context }, print: PrintOutcome) =>
-        context.created ? { ...context.created, print: { ...context.created.print, ...print } } : null,
-    }),
+    assignFailure: assign({ error: (_, error: unknown) => errorCode(error) }),
+    assignReprint: assign({ created: ({ context }, print: PrintOutcome) => withReprint(context.created, print) }),
     assignReprintFailure: assign({
-      created: ({ context }, error: unknown) =>
-        context.created
-          ? {
-              ...context.created,
-              print: { ...context.created.print, printed: false, problem: printProblem(errorCode(error)) },
-            }
-          : null,
+      created: ({ context }, error: unknown) => withReprintFailure(context.created, error),
     }),
   },
 }).createMachine({
@@ -522,58 +497,12 @@ export const certificateMachine = setup({
         back: 'choosingDelivery',
       },
     },
-    submitting: {
-      invoke: {
-        id: 'request',
-        src: 'createRequest',
-        // The confirm guard made sure the request is complete.
-        input: ({ context }) => buildRequest(context)!,
-        onDone: {
-          target: 'done',
-          actions: { type: 'assignCreated', params: ({ event }) => event.output },
-        },
-        onError: {
-          target: 'failed',
-          actions: { type: 'assignError', params: ({ event }: { event: { error: unknown } }) => event.error },
-        },
-      },
-    },
-    /** Nothing was registered (or, for an unexpected failure, it may not have been): retry or go back. */
-    failed: {
-      on: {
-        'retry.requested': 'submitting',
-        back: 'summary',
-      },
-    },
-    done: {
-      initial: 'showing',
-      states: {
-        showing: {
-          on: { 'reprint.requested': 'reprinting' },
-        },
-        reprinting: {
-          invoke: {
-            id: 'reprint',
-            src: 'reprintReceipt',
-            input: ({ context }) => ({ receiptCode: context.created?.receiptCode ?? '' }),
-            onDone: { target: 'showing', actions: { type: 'assignReprint', params: ({ event }) => event.output } },
-            onError: {
-              target: 'showing',
-              actions: {
-                type: 'assignReprintFailure',
-                params: ({ event }: { event: { error: unknown } }) => event.error,
-              },
-            },
-          },
-        },
-      },
-      on: {
-        'finish.requested': 'end',
-        'anotherService.requested': 'home',
-        // The request is registered: back leaves it as it is, for the service tiles.
-        back: 'home',
-      },
-    },
+    ...submittingToReceipt({
+      requestId: 'request',
+      reprintId: 'reprint',
+      // The confirm guard made sure the request is complete.
+      input: ({ context }: { context: CertificateContext }) => buildRequest(context)!,
+    }),
     home: { type: 'final', output: { next: 'home' } satisfies FlowOutput },
     end: { type: 'final', output: { next: 'end' } satisfies FlowOutput },
   },

@@ -24,8 +24,8 @@ import { isPrinterKnownDown } from './flow';
 import type { FlowEvent, FlowInput, FlowOutput, PrinterState } from './flow';
 import { identifyMachine } from './identify';
 import type { IdentifyOutput } from './identify';
-import { isReceiptCodeComplete, normaliseReceiptCode } from './status';
-import type { ScanProblem } from './status';
+import { receiptCodeAssigners, receiptCodeGuards, receiptReadEvent, waitingForReceipt } from './receipt-code';
+import type { ReceiptCodeContext, ReceiptCodeEvent, ReceiptReadEvent } from './receipt-code';
 
 export type ReadyDocument = Extract<PickupLookup, { status: 'ready' }>;
 
@@ -53,18 +53,14 @@ export function groupPickupCode(raw: string): string {
 /** Why the document could not be given, as the resident is told. */
 export type PickupRefusal = 'wrongCode' | 'wrongCard';
 
-export type PickupContext = {
+export type PickupContext = ReceiptCodeContext & {
   kiosk: FlowInput['kiosk'];
   locale: Locale;
   printer: PrinterState | null;
   /** The printer could not print when the flow started: the resident is told before anything else. */
   noReceiptAtStart: boolean;
-  /** The receipt code as typed. */
-  typedCode: string;
   /** The pickup code as typed (when the QR could not be used). */
   typedPickupCode: string;
-  /** The normalised receipt code being (or last) looked up. */
-  requestCode: string | null;
   /** The secret read from the receipt's QR; null when the resident types the pickup code instead. */
   pickupSecret: string | null;
   /** The runtime's last answer about this receipt. */
@@ -72,37 +68,21 @@ export type PickupContext = {
   identity: Identity | null;
   collected: PickupCollected | null;
   error: ErrorCode | null;
-  scanProblem: ScanProblem | null;
 };
 
 export type PickupEvent =
   | FlowEvent
-  | { type: 'receipt.scanned'; requestCode: string; pickupSecret: string | null }
-  | { type: 'receipt.unusable'; problem: ScanProblem }
-  | { type: 'code.typed'; code: string }
-  | { type: 'code.submitted' }
+  | Exclude<ReceiptCodeEvent, { type: 'receipt.scanned' }>
+  | ReceiptReadEvent
   | { type: 'pickupCode.typed'; code: string }
   | { type: 'pickupCode.submitted' }
   | { type: 'retry.requested' }
   | { type: 'finish.requested' }
   | { type: 'anotherService.requested' };
 
-/** What the pickup flow makes of one `reader.read` event while it waits for a receipt. */
+/** What the pickup flow makes of one `reader.read` event while it waits for a receipt: the QR's secret goes along. */
 export function pickupEventOf(read: ReaderRead): PickupEvent {
-  switch (read.kind) {
-    case 'receipt':
-      return { type: 'receipt.scanned', requestCode: read.requestCode, pickupSecret: read.pickupSecret };
-    case 'identity':
-      return { type: 'receipt.unusable', problem: 'notAReceipt' };
-    case 'problem':
-      return { type: 'receipt.unusable', problem: read.problem === 'unreadable' ? 'unreadable' : 'notAReceipt' };
-    default:
-      return unreachable(read);
-  }
-}
-
-function unreachable(value: never): never {
-  throw new Error(`unexpected read ${JSON.stringify(value)}`);
+  return receiptReadEvent(read);
 }
 
 /** What `pickup.collect` is asked, from what the resident gave. */
@@ -151,8 +131,7 @@ export const pickupMachine = setup({
     }),
   },
   guards: {
-    isTypedCodeComplete: ({ context }) => isReceiptCodeComplete(context.typedCode),
-    isScannedCodeComplete: ({ event }) => event.type === 'receipt.scanned' && isReceiptCodeComplete(event.requestCode),
+    ...receiptCodeGuards,
     isPickupCodeComplete: ({ context }) => isPickupCodeComplete(context.typedPickupCode),
     isStatus: (_, { lookup, status }: { lookup: PickupLookup; status: PickupLookup['status'] }) =>
       lookup.status === status,
@@ -175,29 +154,19 @@ export const pickupMachine = setup({
       type: 'locale.changed' as const,
       locale: context.locale,
     })),
-    assignTypedCode: assign({
-      typedCode: ({ context, event }) => (event.type === 'code.typed' ? event.code.slice(0, 16) : context.typedCode),
-      scanProblem: null,
-    }),
+    assignTypedCode: assign((args) => receiptCodeAssigners.assignTypedCode(args)),
     assignTypedPickupCode: assign({
       typedPickupCode: ({ context, event }) =>
         event.type === 'pickupCode.typed' ? event.code.slice(0, 80) : context.typedPickupCode,
     }),
-    useTypedCode: assign({
-      requestCode: ({ context }) => normaliseReceiptCode(context.typedCode),
-      pickupSecret: null,
-    }),
-    useScan: assign({
-      requestCode: ({ context, event }) =>
-        event.type === 'receipt.scanned' ? normaliseReceiptCode(event.requestCode) : context.requestCode,
-      pickupSecret: ({ context, event }) =>
-        event.type === 'receipt.scanned' ? event.pickupSecret : context.pickupSecret,
-      scanProblem: null,
-    }),
-    assignScanProblem: assign({
-      scanProblem: ({ context, event }) => (event.type === 'receipt.unusable' ? event.problem : context.scanProblem),
-    }),
-    markNotAReceipt: assign({ scanProblem: 'notAReceipt' as ScanProblem }),
+    /** A typed receipt code: the pickup code is typed next, no secret from a QR. */
+    useTypedCode: assign((args) => ({ ...receiptCodeAssigners.useTypedCode(args), pickupSecret: null })),
+    useScannedCode: assign((args) => ({
+      ...receiptCodeAssigners.useScannedCode(args),
+      pickupSecret: args.event.type === 'receipt.scanned' ? args.event.pickupSecret : args.context.pickupSecret,
+    })),
+    assignScanProblem: assign((args) => receiptCodeAssigners.assignScanProblem(args)),
+    markNotAReceipt: assign((args) => receiptCodeAssigners.markNotAReceipt(args)),
     assignLookup: assign({ lookup: (_, lookup: PickupLookup) => lookup }),
     assignIdentity: assign({
       identity: (_, output: IdentifyOutput) => (output.outcome === 'identified' ? output.identity : null),
@@ -225,19 +194,7 @@ export const pickupMachine = setup({
   initial: 'waiting',
   states: {
     /** "Show the receipt's QR code to the reader, or type its code." */
-    waiting: {
-      invoke: { id: 'receiptScans', src: 'receiptScans' },
-      on: {
-        'receipt.scanned': [
-          { guard: 'isScannedCodeComplete', target: 'finding', actions: 'useScan' },
-          { actions: 'markNotAReceipt' },
-        ],
-        'receipt.unusable': { actions: 'assignScanProblem' },
-        'code.typed': { actions: 'assignTypedCode' },
-        'code.submitted': { guard: 'isTypedCodeComplete', target: 'finding', actions: 'useTypedCode' },
-        back: { target: 'home', actions: 'forgetAll' },
-      },
-    },
+    waiting: waitingForReceipt('finding', { target: 'home', actions: 'forgetAll' }),
     finding: {
       invoke: {
         id: 'find',

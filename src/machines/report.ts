@@ -19,7 +19,7 @@ import type {
   ServicesCatalog,
 } from '../../kiosk-shell/api/contract';
 import { errorCode } from '../api/unwrap';
-import { isPrinterKnownDown } from './flow';
+import { isPrinterKnownDown, submittingToReceipt, withReprint, withReprintFailure } from './flow';
 import type { FlowEvent, FlowInput, FlowOutput, PrinterState } from './flow';
 
 /** The steps the summary can send the resident back to. */
@@ -162,15 +162,6 @@ export function buildReportRequest(context: ReportContext): ReportRequest {
   };
 }
 
-const PRINT_PROBLEMS = [
-  'PAPER_OUT',
-  'COVER_OPEN',
-  'DEVICE_OFFLINE',
-  'DEVICE_TIMEOUT',
-  'DEVICE_ERROR',
-  'NOT_CONFIGURED',
-];
-
 function failureOf(error: unknown): ReportFailure {
   const code = errorCode(error);
   return code === 'SERVICE_UNAVAILABLE' || code === 'STORE_FULL' ? code : 'OTHER';
@@ -248,19 +239,10 @@ export const reportMachine = setup({
     startEditing: assign({ editing: true }),
     stopEditing: assign({ editing: false }),
     assignCreated: assign({ created: (_, created: CreatedRequest) => created, failure: null }),
-    assignFailure: assign({ failure: (_, { error }: { error: unknown }) => failureOf(error) }),
-    assignReprint: assign({
-      // The receipt's text (for speech) is the same as at creation: only what the printer did changes.
-      created: ({ context }, print: PrintOutcome) =>
-        context.created ? { ...context.created, print: { ...context.created.print, ...print } } : null,
-    }),
+    assignFailure: assign({ failure: (_, error: unknown) => failureOf(error) }),
+    assignReprint: assign({ created: ({ context }, print: PrintOutcome) => withReprint(context.created, print) }),
     assignReprintFailure: assign({
-      created: ({ context }, { error }: { error: unknown }) => {
-        if (!context.created) return null;
-        const code = errorCode(error);
-        const problem = (PRINT_PROBLEMS.includes(code) ? code : 'DEVICE_ERROR') as PrintOutcome['problem'];
-        return { ...context.created, print: { ...context.created.print, printed: false, problem } };
-      },
+      created: ({ context }, error: unknown) => withReprintFailure(context.created, error),
     }),
   },
 }).createMachine({
@@ -408,52 +390,11 @@ export const reportMachine = setup({
         back: 'contact',
       },
     },
-    submitting: {
-      // No back while the request is being written: it either is registered or is not.
-      invoke: {
-        id: 'createRequest',
-        src: 'createRequest',
-        input: ({ context }) => buildReportRequest(context),
-        onDone: { target: 'done', actions: { type: 'assignCreated', params: ({ event }) => event.output } },
-        onError: {
-          target: 'failed',
-          actions: { type: 'assignFailure', params: ({ event }) => ({ error: event.error }) },
-        },
-      },
-    },
-    /** Nothing was registered: the resident may try again or go back to the summary. */
-    failed: {
-      on: {
-        'retry.requested': 'submitting',
-        back: 'summary',
-      },
-    },
-    done: {
-      initial: 'showing',
-      states: {
-        showing: {
-          on: { 'reprint.requested': 'reprinting' },
-        },
-        reprinting: {
-          invoke: {
-            id: 'reprintReceipt',
-            src: 'reprintReceipt',
-            input: ({ context }) => ({ receiptCode: context.created?.receiptCode ?? '' }),
-            onDone: { target: 'showing', actions: { type: 'assignReprint', params: ({ event }) => event.output } },
-            onError: {
-              target: 'showing',
-              actions: { type: 'assignReprintFailure', params: ({ event }) => ({ error: event.error }) },
-            },
-          },
-        },
-      },
-      on: {
-        'finish.requested': 'end',
-        'anotherService.requested': 'home',
-        // The report is registered: back cannot undo it, it leaves the flow.
-        back: 'home',
-      },
-    },
+    ...submittingToReceipt({
+      requestId: 'createRequest',
+      reprintId: 'reprintReceipt',
+      input: ({ context }: { context: ReportContext }) => buildReportRequest(context),
+    }),
     home: { type: 'final', output: { next: 'home' } satisfies FlowOutput },
     end: { type: 'final', output: { next: 'end' } satisfies FlowOutput },
   },

@@ -7,65 +7,34 @@ import { assign, fromCallback, fromPromise, setup } from 'xstate';
 import type { DoneStateEvent } from 'xstate';
 import type { KioskDescription, Locale, ReaderRead, RequestLookup } from '../../kiosk-shell/api/contract';
 import type { FlowEvent, FlowInput, FlowOutput, PrinterState } from './flow';
+import { receiptCodeAssigners, receiptCodeGuards, receiptReadEvent, waitingForReceipt } from './receipt-code';
+import type { ReceiptCodeContext, ReceiptCodeEvent } from './receipt-code';
+
+export { RECEIPT_CODE_LENGTH, formatReceiptCode, isReceiptCodeComplete, normaliseReceiptCode } from './receipt-code';
+export type { ScanProblem } from './receipt-code';
 
 export type FoundRequest = Extract<RequestLookup, { found: true }>;
-/** Why a scan could not be used: read badly, or not a receipt (an identity card, another code). */
-export type ScanProblem = 'unreadable' | 'notAReceipt';
-
-/** A receipt code is 8 characters; it is shown grouped as `K7Q2-9FXM`. */
-export const RECEIPT_CODE_LENGTH = 8;
 /** An answer older than this is shown with the time it was last updated. */
 export const STALE_AFTER_MS = 10 * 60_000;
 
 /** What the lookup actor answers: the runtime's answer and when it was given (the clock is injected). */
 export type LookupAnswer = { lookup: RequestLookup; checkedAt: number };
 
-export type StatusContext = {
+export type StatusContext = ReceiptCodeContext & {
   kiosk: KioskDescription;
   locale: Locale;
   printer: PrinterState | null;
-  /** What the resident typed, as typed. */
-  typedCode: string;
-  /** The normalised code being (or last) looked up. */
-  requestCode: string | null;
   found: FoundRequest | null;
   /** True when the answer may be out of date: the kiosk is offline or has not heard from the hub lately. */
   stale: boolean;
-  scanProblem: ScanProblem | null;
 };
 
 export type StatusEvent =
   | FlowEvent
-  | { type: 'receipt.scanned'; requestCode: string }
-  | { type: 'receipt.unusable'; problem: ScanProblem }
-  | { type: 'code.typed'; code: string }
-  | { type: 'code.submitted' }
+  | ReceiptCodeEvent
   | { type: 'retry.requested' }
   | { type: 'another.requested' }
   | { type: 'finish.requested' };
-
-/**
- * A code as the runtime stores it: upper case, no separators. Letters that
- * Crockford's alphabet leaves out because they look like digits are read as
- * those digits (O → 0, I and L → 1).
- */
-export function normaliseReceiptCode(raw: string): string {
-  return raw
-    .toUpperCase()
-    .replace(/[\s\-–_.]/g, '')
-    .replace(/O/g, '0')
-    .replace(/[IL]/g, '1');
-}
-
-export function isReceiptCodeComplete(raw: string): boolean {
-  return new RegExp(`^[0-9A-Z]{${RECEIPT_CODE_LENGTH}}$`).test(normaliseReceiptCode(raw));
-}
-
-/** Groups a code by four for reading (`K7Q29FXM` → `K7Q2-9FXM`). */
-export function formatReceiptCode(code: string): string {
-  const c = normaliseReceiptCode(code);
-  return c.length === RECEIPT_CODE_LENGTH ? `${c.slice(0, 4)}-${c.slice(4)}` : c;
-}
 
 /** Whether an answer may be out of date: offline, never pulled, or pulled longer ago than STALE_AFTER_MS. */
 export function isAnswerStale(found: Pick<FoundRequest, 'online' | 'lastPullAt'>, now: number): boolean {
@@ -74,22 +43,10 @@ export function isAnswerStale(found: Pick<FoundRequest, 'online' | 'lastPullAt'>
   return Number.isNaN(pulledAt) || now - pulledAt > STALE_AFTER_MS;
 }
 
-/** What the status flow makes of one `reader.read` event while it waits for a receipt. */
+/** What the status flow makes of one `reader.read` event while it waits for a receipt: a QR's pickup secret stays out. */
 export function receiptEventOf(read: ReaderRead): StatusEvent {
-  switch (read.kind) {
-    case 'receipt':
-      return { type: 'receipt.scanned', requestCode: read.requestCode };
-    case 'identity':
-      return { type: 'receipt.unusable', problem: 'notAReceipt' };
-    case 'problem':
-      return { type: 'receipt.unusable', problem: read.problem === 'unreadable' ? 'unreadable' : 'notAReceipt' };
-    default:
-      return unreachable(read);
-  }
-}
-
-function unreachable(value: never): never {
-  throw new Error(`unexpected read ${JSON.stringify(value)}`);
+  const event = receiptReadEvent(read);
+  return event.type === 'receipt.scanned' ? { type: event.type, requestCode: event.requestCode } : event;
 }
 
 export const statusMachine = setup({
@@ -109,8 +66,7 @@ export const statusMachine = setup({
     }),
   },
   guards: {
-    isTypedCodeComplete: ({ context }) => isReceiptCodeComplete(context.typedCode),
-    isScannedCodeComplete: ({ event }) => event.type === 'receipt.scanned' && isReceiptCodeComplete(event.requestCode),
+    ...receiptCodeGuards,
     isFound: (_, answer: LookupAnswer) => answer.lookup.found,
   },
   actions: {
@@ -120,25 +76,16 @@ export const statusMachine = setup({
     assignPrinter: assign({
       printer: ({ context, event }) => (event.type === 'printer.changed' ? event.printer : context.printer),
     }),
-    assignTypedCode: assign({
-      typedCode: ({ context, event }) => (event.type === 'code.typed' ? event.code.slice(0, 16) : context.typedCode),
-      scanProblem: null,
-    }),
-    useTypedCode: assign({ requestCode: ({ context }) => normaliseReceiptCode(context.typedCode) }),
-    useScannedCode: assign({
-      requestCode: ({ context, event }) =>
-        event.type === 'receipt.scanned' ? normaliseReceiptCode(event.requestCode) : context.requestCode,
-      scanProblem: null,
-    }),
-    assignScanProblem: assign({
-      scanProblem: ({ context, event }) => (event.type === 'receipt.unusable' ? event.problem : context.scanProblem),
-    }),
+    assignTypedCode: assign((args) => receiptCodeAssigners.assignTypedCode(args)),
+    useTypedCode: assign((args) => receiptCodeAssigners.useTypedCode(args)),
+    useScannedCode: assign((args) => receiptCodeAssigners.useScannedCode(args)),
+    assignScanProblem: assign((args) => receiptCodeAssigners.assignScanProblem(args)),
+    markNotAReceipt: assign((args) => receiptCodeAssigners.markNotAReceipt(args)),
     assignAnswer: assign((_, answer: LookupAnswer) =>
       answer.lookup.found
         ? { found: answer.lookup, stale: isAnswerStale(answer.lookup, answer.checkedAt) }
         : { found: null, stale: false },
     ),
-    markNotAReceipt: assign({ scanProblem: 'notAReceipt' as ScanProblem }),
     forgetRequest: assign({ typedCode: '', requestCode: null, found: null, stale: false, scanProblem: null }),
   },
 }).createMachine({
@@ -160,19 +107,7 @@ export const statusMachine = setup({
   initial: 'waiting',
   states: {
     /** "Show the receipt's QR code to the reader, or type its code." */
-    waiting: {
-      invoke: { id: 'receiptScans', src: 'receiptScans' },
-      on: {
-        'receipt.scanned': [
-          { guard: 'isScannedCodeComplete', target: 'looking', actions: 'useScannedCode' },
-          { actions: 'markNotAReceipt' },
-        ],
-        'receipt.unusable': { actions: 'assignScanProblem' },
-        'code.typed': { actions: 'assignTypedCode' },
-        'code.submitted': { guard: 'isTypedCodeComplete', target: 'looking', actions: 'useTypedCode' },
-        back: 'home',
-      },
-    },
+    waiting: waitingForReceipt('looking', 'home'),
     looking: {
       invoke: {
         id: 'lookupRequest',

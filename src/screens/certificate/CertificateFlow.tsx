@@ -1,5 +1,3 @@
-import { useSelector } from '@xstate/react';
-import { useEffect, useRef } from 'react';
 import type { ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { ActorRefFrom, SnapshotFrom } from 'xstate';
@@ -7,7 +5,6 @@ import type { ErrorCode, KioskDescription } from '../../../kiosk-shell/api/contr
 import { Button } from '../../components/Button';
 import { ChoiceList } from '../../components/ChoiceList';
 import { Keyboard } from '../../components/Keyboard';
-import { Screen } from '../../components/Screen';
 import { StepActions } from '../../components/StepActions';
 import {
   EMAIL_MAX_LENGTH,
@@ -20,6 +17,10 @@ import {
 import type { CertificateContext, CertificateMachine } from '../../machines/certificate';
 import type { IdentifyMachine } from '../../machines/identify';
 import type { SessionEvent } from '../../machines/session';
+import { FlowFailed } from '../flow/FlowFailed';
+import { FlowFrame } from '../flow/FlowFrame';
+import { FlowLoading, NearestCounter, StepHeading } from '../flow/FlowStep';
+import { FlowUnavailable } from '../flow/FlowUnavailable';
 import { ReceiptOutcome } from '../flow/ReceiptOutcome';
 import { IdentifyStep } from '../identify/IdentifyStep';
 import { CertificateSummary } from './CertificateSummary';
@@ -28,25 +29,15 @@ import './certificate.css';
 type Snapshot = SnapshotFrom<CertificateMachine>;
 type Send = ActorRefFrom<CertificateMachine>['send'];
 
-/** A step's own heading (choice steps get theirs from ChoiceList); the flow focuses it when the step appears. */
-function StepHeading({ id, children }: { id: string; children: ReactNode }) {
-  return (
-    <h2 id={id} tabIndex={-1}>
-      {children}
-    </h2>
-  );
-}
-
 /** Where a resident can go instead: the nearest staffed counter, or the support line. */
-function NearestCounter({ kiosk }: { kiosk: KioskDescription }) {
+function CertificateNearestCounter({ kiosk }: { kiosk: KioskDescription }) {
   const { t } = useTranslation();
-  const counter = kiosk.nearestCounter;
-  return counter ? (
-    <p>
-      {t('certificate.unavailable.counter', { name: counter.name, address: counter.address, phone: counter.phone })}
-    </p>
-  ) : (
-    <p>{t('certificate.unavailable.support', { phone: kiosk.supportPhone })}</p>
+  return (
+    <NearestCounter
+      kiosk={kiosk}
+      counter={(counter) => t('certificate.unavailable.counter', counter)}
+      support={(phone) => t('certificate.unavailable.support', { phone })}
+    />
   );
 }
 
@@ -112,23 +103,22 @@ function Step({ state, send, kiosk }: { state: Snapshot; send: Send; kiosk: Kios
   const { t } = useTranslation();
   const { context } = state;
 
-  if (state.matches('loading'))
-    return (
-      <p role="status" className="status">
-        {t('certificate.loading')}
-      </p>
-    );
+  if (state.matches('loading')) return <FlowLoading text={t('certificate.loading')} />;
 
   if (state.matches('unavailable') || state.matches('catalogFailed'))
     return (
-      <section role="alert" aria-labelledby="cert-unavailable" className="cert-step">
-        <StepHeading id="cert-unavailable">{t('certificate.unavailable.title')}</StepHeading>
-        <p>{state.matches('unavailable') ? t('certificate.unavailable.body') : t('certificate.unavailable.failed')}</p>
-        <NearestCounter kiosk={kiosk} />
-        {state.matches('catalogFailed') && (
-          <Button onClick={() => send({ type: 'retry.requested' })}>{t('certificate.unavailable.retry')}</Button>
-        )}
-      </section>
+      <FlowUnavailable
+        flow="cert"
+        id="cert-unavailable"
+        title={t('certificate.unavailable.title')}
+        body={state.matches('unavailable') ? t('certificate.unavailable.body') : t('certificate.unavailable.failed')}
+        nearest={<CertificateNearestCounter kiosk={kiosk} />}
+        actions={
+          state.matches('catalogFailed') && (
+            <Button onClick={() => send({ type: 'retry.requested' })}>{t('certificate.unavailable.retry')}</Button>
+          )
+        }
+      />
     );
 
   if (state.matches('identifying')) {
@@ -361,26 +351,22 @@ function Step({ state, send, kiosk }: { state: Snapshot; send: Send; kiosk: Kios
       </section>
     );
 
-  if (state.matches('submitting'))
-    return (
-      <p role="status" className="status">
-        {t('certificate.submitting')}
-      </p>
-    );
+  if (state.matches('submitting')) return <FlowLoading text={t('certificate.submitting')} />;
 
   if (state.matches('failed'))
     return (
-      <section role="alert" aria-labelledby="cert-failed" className="cert-step">
-        <StepHeading id="cert-failed">{t('certificate.failed.title')}</StepHeading>
+      <FlowFailed
+        flow="cert"
+        id="cert-failed"
+        title={t('certificate.failed.title')}
+        nearest={<CertificateNearestCounter kiosk={kiosk} />}
+        retryLabel={t('certificate.failed.retry')}
+        onRetry={() => send({ type: 'retry.requested' })}
+        backLabel={t('certificate.failed.backToSummary')}
+        onBack={() => send({ type: 'back' })}
+      >
         <p>{failureMessage(t, context.error)}</p>
-        <NearestCounter kiosk={kiosk} />
-        <div className="cert-actions">
-          <Button onClick={() => send({ type: 'retry.requested' })}>{t('certificate.failed.retry')}</Button>
-          <Button variant="secondary" onClick={() => send({ type: 'back' })}>
-            {t('certificate.failed.backToSummary')}
-          </Button>
-        </div>
-      </section>
+      </FlowFailed>
     );
 
   if (state.matches('done') && context.created)
@@ -407,22 +393,15 @@ export function CertificateFlow(props: {
   send: (event: SessionEvent) => void;
 }) {
   const { t } = useTranslation();
-  const state = useSelector(props.flowRef, (s) => s);
-  const stepRef = useRef<HTMLDivElement>(null);
-  // Reprinting is not a new step: focus stays on the reprint button.
-  const stepKey = state.matches('done') ? 'done' : JSON.stringify(state.value);
-  useEffect(() => {
-    // A new step: its heading takes focus, so a screen reader starts reading there.
-    const heading = stepRef.current?.querySelector<HTMLElement>('h2');
-    if (!heading) return;
-    heading.tabIndex = -1;
-    heading.focus({ preventScroll: false });
-  }, [stepKey]);
   return (
-    <Screen kiosk={props.kiosk} title={t('service.certificate.title')} send={props.send}>
-      <div ref={stepRef} className="cert-flow">
-        <Step state={state} send={props.flowRef.send} kiosk={props.kiosk} />
-      </div>
-    </Screen>
+    <FlowFrame
+      {...props}
+      title={t('service.certificate.title')}
+      className="cert-flow"
+      // Reprinting is not a new step: focus stays on the reprint button.
+      stepKeyOf={(state) => (state.matches('done') ? 'done' : JSON.stringify(state.value))}
+    >
+      {(state) => <Step state={state} send={props.flowRef.send} kiosk={props.kiosk} />}
+    </FlowFrame>
   );
 }

@@ -1,33 +1,25 @@
-import { useSelector } from '@xstate/react';
-import { useEffect, useRef } from 'react';
-import type { ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { ActorRefFrom, SnapshotFrom } from 'xstate';
 import type { KioskDescription } from '../../../kiosk-shell/api/contract';
 import { SpokenReceipt } from '../../access/SpokenReceipt';
 import { Button } from '../../components/Button';
 import { Keyboard } from '../../components/Keyboard';
-import { Screen } from '../../components/Screen';
 import { StepActions } from '../../components/StepActions';
 import type { IdentifyMachine } from '../../machines/identify';
 import { PICKUP_CODE_LENGTH, isPickupCodeComplete } from '../../machines/pickup';
 import type { PickupContext, PickupMachine } from '../../machines/pickup';
+import { formatReceiptCode } from '../../machines/receipt-code';
 import type { SessionEvent } from '../../machines/session';
-import { RECEIPT_CODE_LENGTH, formatReceiptCode, isReceiptCodeComplete } from '../../machines/status';
+import { FlowFailed } from '../flow/FlowFailed';
+import { FlowFrame } from '../flow/FlowFrame';
+import { FlowLoading, FlowMessage, NearestCounter, StepHeading } from '../flow/FlowStep';
+import { FlowUnavailable } from '../flow/FlowUnavailable';
+import { ReceiptCodeStep } from '../flow/ReceiptCodeStep';
 import { IdentifyStep } from '../identify/IdentifyStep';
 import './pickup.css';
 
 type Snapshot = SnapshotFrom<PickupMachine>;
 type Send = ActorRefFrom<PickupMachine>['send'];
-
-/** A step's own heading; the flow moves focus to it when the step appears. */
-function StepHeading({ id, children }: { id: string; children: ReactNode }) {
-  return (
-    <h2 id={id} tabIndex={-1}>
-      {children}
-    </h2>
-  );
-}
 
 function useDate(): (iso: string) => string {
   const { i18n } = useTranslation();
@@ -39,17 +31,6 @@ function useDate(): (iso: string) => string {
   };
 }
 
-/** Where a resident can go instead: the nearest staffed counter, or the support line. */
-function NearestCounter({ kiosk }: { kiosk: KioskDescription }) {
-  const { t } = useTranslation();
-  const counter = kiosk.nearestCounter;
-  return counter ? (
-    <p>{t('pickup.counter', { name: counter.name, address: counter.address, phone: counter.phone })}</p>
-  ) : (
-    <p>{t('pickup.support', { phone: kiosk.supportPhone })}</p>
-  );
-}
-
 /** The document waiting, by the catalog title the hub sent, in the resident's language when it has one. */
 function documentTitle(context: PickupContext): string | null {
   const lookup = context.lookup;
@@ -59,36 +40,25 @@ function documentTitle(context: PickupContext): string | null {
 
 function Waiting({ context, send }: { context: PickupContext; send: Send }) {
   const { t } = useTranslation();
-  const complete = isReceiptCodeComplete(context.typedCode);
   return (
-    <>
-      <section aria-labelledby="pickup-scan" className="pickup-step">
-        <StepHeading id="pickup-scan">{t('pickup.waiting.scanTitle')}</StepHeading>
-        <p>{t('pickup.waiting.scanHint')}</p>
-        {context.scanProblem && (
-          <p role="alert" className="notice">
-            {context.scanProblem === 'unreadable' ? t('pickup.scan.unreadable') : t('pickup.scan.notAReceipt')}
-          </p>
-        )}
-      </section>
-      <section aria-labelledby="pickup-type" className="pickup-step">
-        <h2 id="pickup-type">{t('pickup.waiting.typeTitle')}</h2>
-        <p>{t('pickup.waiting.typeHint')}</p>
-        <Keyboard
-          layout="code"
-          label={t('pickup.waiting.codeLabel')}
-          value={context.typedCode}
-          maxLength={RECEIPT_CODE_LENGTH}
-          onChange={(code) => send({ type: 'code.typed', code })}
-        />
-        <StepActions
-          primaryLabel={t('pickup.waiting.next')}
-          disabled={!complete}
-          hint={t('pickup.waiting.incomplete')}
-          onPrimary={() => send({ type: 'code.submitted' })}
-        />
-      </section>
-    </>
+    <ReceiptCodeStep
+      flow="pickup"
+      texts={{
+        scanTitle: t('pickup.waiting.scanTitle'),
+        scanHint: t('pickup.waiting.scanHint'),
+        unreadable: t('pickup.scan.unreadable'),
+        notAReceipt: t('pickup.scan.notAReceipt'),
+        typeTitle: t('pickup.waiting.typeTitle'),
+        typeHint: t('pickup.waiting.typeHint'),
+        codeLabel: t('pickup.waiting.codeLabel'),
+        submit: t('pickup.waiting.next'),
+        incomplete: t('pickup.waiting.incomplete'),
+      }}
+      typedCode={context.typedCode}
+      scanProblem={context.scanProblem}
+      onTyped={(code) => send({ type: 'code.typed', code })}
+      onSubmitted={() => send({ type: 'code.submitted' })}
+    />
   );
 }
 
@@ -117,27 +87,6 @@ function TypingPickupCode({ context, send }: { context: PickupContext; send: Sen
   );
 }
 
-/** A message step: a heading, what happened, what to do, and its buttons. */
-function Message({
-  id,
-  title,
-  children,
-  actions,
-}: {
-  id: string;
-  title: string;
-  children: ReactNode;
-  actions: ReactNode;
-}) {
-  return (
-    <section role="alert" aria-labelledby={id} className="pickup-step">
-      <StepHeading id={id}>{title}</StepHeading>
-      {children}
-      <div className="pickup-actions">{actions}</div>
-    </section>
-  );
-}
-
 function Step({ state, send, kiosk }: { state: Snapshot; send: Send; kiosk: KioskDescription }) {
   const { t } = useTranslation();
   const date = useDate();
@@ -149,15 +98,25 @@ function Step({ state, send, kiosk }: { state: Snapshot; send: Send; kiosk: Kios
       {t('pickup.finish')}
     </Button>
   );
+  /** After a receipt that gives nothing here: another receipt, or finish. */
+  const anotherOrFinish = (
+    <>
+      {retry(t('pickup.another'))}
+      {finish}
+    </>
+  );
+  const nearest = (
+    <NearestCounter
+      kiosk={kiosk}
+      counter={(counter) => t('pickup.counter', counter)}
+      support={(phone) => t('pickup.support', { phone })}
+    />
+  );
 
   if (state.matches('waiting')) return <Waiting context={context} send={send} />;
 
   if (state.matches('finding') || state.matches('collecting'))
-    return (
-      <p role="status" className="status">
-        {state.matches('finding') ? t('pickup.finding') : t('pickup.collecting')}
-      </p>
-    );
+    return <FlowLoading text={state.matches('finding') ? t('pickup.finding') : t('pickup.collecting')} />;
 
   if (state.matches('typingPickupCode')) return <TypingPickupCode context={context} send={send} />;
 
@@ -203,7 +162,8 @@ function Step({ state, send, kiosk }: { state: Snapshot; send: Send; kiosk: Kios
 
   if (state.matches('printFailed'))
     return (
-      <Message
+      <FlowMessage
+        flow="pickup"
         id="pickup-print-failed"
         title={t('pickup.printFailed.title')}
         actions={
@@ -219,122 +179,105 @@ function Step({ state, send, kiosk }: { state: Snapshot; send: Send; kiosk: Kios
             : t('pickup.printFailed.generic')}
         </p>
         <p>{t('pickup.printFailed.safe')}</p>
-      </Message>
+      </FlowMessage>
     );
 
   if (state.matches('wrongCode'))
     return (
-      <Message id="pickup-wrong-code" title={t('pickup.wrongCode.title')} actions={retry(t('pickup.wrongCode.retry'))}>
+      <FlowMessage
+        flow="pickup"
+        id="pickup-wrong-code"
+        title={t('pickup.wrongCode.title')}
+        actions={retry(t('pickup.wrongCode.retry'))}
+      >
         <p>{context.pickupSecret === null ? t('pickup.wrongCode.typed') : t('pickup.wrongCode.scanned')}</p>
-      </Message>
+      </FlowMessage>
     );
 
   if (state.matches('wrongCard'))
     return (
-      <Message id="pickup-wrong-card" title={t('pickup.wrongCard.title')} actions={retry(t('pickup.wrongCard.retry'))}>
+      <FlowMessage
+        flow="pickup"
+        id="pickup-wrong-card"
+        title={t('pickup.wrongCard.title')}
+        actions={retry(t('pickup.wrongCard.retry'))}
+      >
         <p>{t('pickup.wrongCard.body')}</p>
-      </Message>
+      </FlowMessage>
     );
 
   if (state.matches('locked')) {
     const until = context.lookup?.status === 'locked' ? context.lookup.until : null;
     return (
-      <Message id="pickup-locked" title={t('pickup.locked.title')} actions={finish}>
-        <p>{until ? t('pickup.locked.until', { date: date(until) }) : t('pickup.locked.later')}</p>
-        <NearestCounter kiosk={kiosk} />
-      </Message>
+      <FlowUnavailable
+        flow="pickup"
+        id="pickup-locked"
+        title={t('pickup.locked.title')}
+        body={until ? t('pickup.locked.until', { date: date(until) }) : t('pickup.locked.later')}
+        nearest={nearest}
+        actions={finish}
+      />
     );
   }
 
   if (state.matches('notReady'))
     return (
-      <Message
-        id="pickup-not-ready"
-        title={t('pickup.notReady.title')}
-        actions={
-          <>
-            {retry(t('pickup.another'))}
-            {finish}
-          </>
-        }
-      >
+      <FlowMessage flow="pickup" id="pickup-not-ready" title={t('pickup.notReady.title')} actions={anotherOrFinish}>
         <p>{t('pickup.notReady.body', { code })}</p>
         <p>{t('pickup.notReady.status')}</p>
-      </Message>
+      </FlowMessage>
     );
 
   if (state.matches('notFound'))
     return (
-      <Message
-        id="pickup-not-found"
-        title={t('pickup.notFound.title')}
-        actions={
-          <>
-            {retry(t('pickup.another'))}
-            {finish}
-          </>
-        }
-      >
+      <FlowMessage flow="pickup" id="pickup-not-found" title={t('pickup.notFound.title')} actions={anotherOrFinish}>
         <p>{t('pickup.notFound.body', { code })}</p>
         <p>{t('pickup.notFound.otherKiosk')}</p>
-      </Message>
+      </FlowMessage>
     );
 
   if (state.matches('alreadyCollected')) {
     const at = context.lookup?.status === 'collected' ? context.lookup.collectedAt : null;
     return (
-      <Message
+      <FlowUnavailable
+        flow="pickup"
         id="pickup-collected"
         title={t('pickup.collected.title')}
-        actions={
-          <>
-            {retry(t('pickup.another'))}
-            {finish}
-          </>
-        }
-      >
-        <p>{at ? t('pickup.collected.body', { date: date(at) }) : t('pickup.collected.bodyUndated')}</p>
-        <NearestCounter kiosk={kiosk} />
-      </Message>
+        body={at ? t('pickup.collected.body', { date: date(at) }) : t('pickup.collected.bodyUndated')}
+        nearest={nearest}
+        actions={anotherOrFinish}
+      />
     );
   }
 
   if (state.matches('expired')) {
     const at = context.lookup?.status === 'expired' ? context.lookup.expiredAt : null;
     return (
-      <Message
+      <FlowUnavailable
+        flow="pickup"
         id="pickup-expired"
         title={t('pickup.expired.title')}
-        actions={
-          <>
-            {retry(t('pickup.another'))}
-            {finish}
-          </>
-        }
-      >
-        <p>{at ? t('pickup.expired.body', { date: date(at) }) : t('pickup.expired.bodyUndated')}</p>
-        <NearestCounter kiosk={kiosk} />
-      </Message>
+        body={at ? t('pickup.expired.body', { date: date(at) }) : t('pickup.expired.bodyUndated')}
+        nearest={nearest}
+        actions={anotherOrFinish}
+      />
     );
   }
 
   if (state.matches('findFailed') || state.matches('collectFailed'))
     return (
-      <Message
+      <FlowFailed
+        flow="pickup"
         id="pickup-failed"
         title={t('pickup.failed.title')}
-        actions={
-          <>
-            {retry(t('pickup.failed.retry'))}
-            <Button variant="secondary" onClick={() => send({ type: 'back' })}>
-              {t('pickup.failed.back')}
-            </Button>
-          </>
-        }
+        nearest={nearest}
+        retryLabel={t('pickup.failed.retry')}
+        onRetry={() => send({ type: 'retry.requested' })}
+        backLabel={t('pickup.failed.back')}
+        onBack={() => send({ type: 'back' })}
       >
         <p>{t('pickup.failed.body')}</p>
-        <NearestCounter kiosk={kiosk} />
-      </Message>
+      </FlowFailed>
     );
 
   return null;
@@ -347,21 +290,9 @@ export function PickupFlow(props: {
   send: (event: SessionEvent) => void;
 }) {
   const { t } = useTranslation();
-  const state = useSelector(props.flowRef, (s) => s);
-  const stepRef = useRef<HTMLDivElement>(null);
-  const stepKey = JSON.stringify(state.value);
-  useEffect(() => {
-    // A new step: its heading takes focus, so a screen reader starts reading there.
-    const heading = stepRef.current?.querySelector<HTMLElement>('h2');
-    if (!heading) return;
-    heading.tabIndex = -1;
-    heading.focus({ preventScroll: false });
-  }, [stepKey]);
   return (
-    <Screen kiosk={props.kiosk} title={t('service.pickup.title')} send={props.send}>
-      <div ref={stepRef} className="pickup-flow">
-        <Step state={state} send={props.flowRef.send} kiosk={props.kiosk} />
-      </div>
-    </Screen>
+    <FlowFrame {...props} title={t('service.pickup.title')} className="pickup-flow">
+      {(state) => <Step state={state} send={props.flowRef.send} kiosk={props.kiosk} />}
+    </FlowFrame>
   );
 }

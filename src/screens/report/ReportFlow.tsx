@@ -1,13 +1,10 @@
-import { useSelector } from '@xstate/react';
-import { useEffect, useRef, useState } from 'react';
-import type { ReactNode } from 'react';
+import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { ActorRefFrom, SnapshotFrom } from 'xstate';
 import type { KioskDescription, ReportCategory } from '../../../kiosk-shell/api/contract';
 import { Button } from '../../components/Button';
 import { ChoiceList } from '../../components/ChoiceList';
 import { Keyboard } from '../../components/Keyboard';
-import { Screen } from '../../components/Screen';
 import { StepActions } from '../../components/StepActions';
 import { isPrinterKnownDown } from '../../machines/flow';
 import {
@@ -21,43 +18,39 @@ import {
 } from '../../machines/report';
 import type { ReportContext, ReportFailure, ReportMachine, ReportStep } from '../../machines/report';
 import type { SessionEvent } from '../../machines/session';
+import { FlowFailed } from '../flow/FlowFailed';
+import { FlowFrame } from '../flow/FlowFrame';
+import { FlowLoading, NearestCounter, StepHeading } from '../flow/FlowStep';
+import { FlowUnavailable } from '../flow/FlowUnavailable';
 import { ReceiptOutcome } from '../flow/ReceiptOutcome';
 import './report.css';
 
 type Snapshot = SnapshotFrom<ReportMachine>;
 type Send = ActorRefFrom<ReportMachine>['send'];
 
-/** A step's own heading; the flow moves focus to it when the step appears. */
-function StepHeading({ id, children }: { id: string; children: ReactNode }) {
-  return (
-    <h2 id={id} tabIndex={-1}>
-      {children}
-    </h2>
-  );
-}
-
 /** Where a resident can go instead: the nearest staffed counter, or the support line. */
-function NearestCounter({ kiosk }: { kiosk: KioskDescription }) {
+function ReportNearestCounter({ kiosk }: { kiosk: KioskDescription }) {
   const { t } = useTranslation();
-  const counter = kiosk.nearestCounter;
-  return counter ? (
-    <p>{t('report.unavailable.counter', { name: counter.name, address: counter.address, phone: counter.phone })}</p>
-  ) : (
-    <p>{t('report.unavailable.support', { phone: kiosk.supportPhone })}</p>
+  return (
+    <NearestCounter
+      kiosk={kiosk}
+      counter={(counter) => t('report.unavailable.counter', counter)}
+      support={(phone) => t('report.unavailable.support', { phone })}
+    />
   );
 }
 
 function Unavailable({ kiosk, send }: { kiosk: KioskDescription; send: Send }) {
   const { t } = useTranslation();
   return (
-    <section role="alert" aria-labelledby="report-unavailable" className="report-step">
-      <StepHeading id="report-unavailable">{t('report.unavailable.title')}</StepHeading>
-      <p>{t('report.unavailable.body')}</p>
-      <NearestCounter kiosk={kiosk} />
-      <div className="report-actions">
-        <Button onClick={() => send({ type: 'back' })}>{t('report.unavailable.backToServices')}</Button>
-      </div>
-    </section>
+    <FlowUnavailable
+      flow="report"
+      id="report-unavailable"
+      title={t('report.unavailable.title')}
+      body={t('report.unavailable.body')}
+      nearest={<ReportNearestCounter kiosk={kiosk} />}
+      actions={<Button onClick={() => send({ type: 'back' })}>{t('report.unavailable.backToServices')}</Button>}
+    />
   );
 }
 
@@ -353,18 +346,19 @@ function failureMessage(t: (key: string) => string, failure: ReportFailure | nul
 function Failed({ context, kiosk, send }: { context: ReportContext; kiosk: KioskDescription; send: Send }) {
   const { t } = useTranslation();
   return (
-    <section role="alert" aria-labelledby="report-failed" className="report-step">
-      <StepHeading id="report-failed">{t('report.failed.title')}</StepHeading>
+    <FlowFailed
+      flow="report"
+      id="report-failed"
+      title={t('report.failed.title')}
+      nearest={<ReportNearestCounter kiosk={kiosk} />}
+      retryLabel={t('report.failed.retry')}
+      onRetry={() => send({ type: 'retry.requested' })}
+      backLabel={t('report.failed.backToSummary')}
+      onBack={() => send({ type: 'back' })}
+    >
       <p>{failureMessage(t, context.failure)}</p>
       <p>{t('report.failed.nothingSaved')}</p>
-      <NearestCounter kiosk={kiosk} />
-      <div className="report-actions">
-        <Button onClick={() => send({ type: 'retry.requested' })}>{t('report.failed.retry')}</Button>
-        <Button variant="secondary" onClick={() => send({ type: 'back' })}>
-          {t('report.failed.backToSummary')}
-        </Button>
-      </div>
-    </section>
+    </FlowFailed>
   );
 }
 
@@ -375,12 +369,7 @@ function assertNever(value: never): never {
 function Step({ state, send, kiosk }: { state: Snapshot; send: Send; kiosk: KioskDescription }) {
   const { t } = useTranslation();
   const { context } = state;
-  if (state.matches('loading'))
-    return (
-      <p role="status" className="status">
-        {t('report.loading')}
-      </p>
-    );
+  if (state.matches('loading')) return <FlowLoading text={t('report.loading')} />;
   if (state.matches('unavailable')) return <Unavailable kiosk={kiosk} send={send} />;
   if (state.matches('category')) return <CategoryStep context={context} send={send} />;
   if (state.matches({ place: 'choosing' })) return <PlaceStep context={context} send={send} />;
@@ -390,12 +379,7 @@ function Step({ state, send, kiosk }: { state: Snapshot; send: Send; kiosk: Kios
   if (state.matches({ contact: 'email' })) return <EmailStep context={context} send={send} />;
   if (state.matches({ contact: 'phone' })) return <PhoneStep context={context} send={send} />;
   if (state.matches('summary')) return <Summary context={context} send={send} />;
-  if (state.matches('submitting'))
-    return (
-      <p role="status" className="status">
-        {t('report.submitting')}
-      </p>
-    );
+  if (state.matches('submitting')) return <FlowLoading text={t('report.submitting')} />;
   if (state.matches('failed')) return <Failed context={context} kiosk={kiosk} send={send} />;
   if (state.matches('done') && context.created)
     return (
@@ -420,22 +404,15 @@ export function ReportFlow(props: {
   send: (event: SessionEvent) => void;
 }) {
   const { t } = useTranslation();
-  const state = useSelector(props.flowRef, (s) => s);
-  const stepRef = useRef<HTMLDivElement>(null);
-  // Reprinting is not a new step: focus stays on the reprint button.
-  const stepKey = state.matches('done') ? 'done' : JSON.stringify(state.value);
-  useEffect(() => {
-    // A new step: its heading takes focus, so a screen reader starts reading there.
-    const heading = stepRef.current?.querySelector<HTMLElement>('h2');
-    if (!heading) return;
-    heading.tabIndex = -1;
-    heading.focus({ preventScroll: false });
-  }, [stepKey]);
   return (
-    <Screen kiosk={props.kiosk} title={t('service.report.title')} send={props.send}>
-      <div ref={stepRef} className="report-flow">
-        <Step key={stepKey} state={state} send={props.flowRef.send} kiosk={props.kiosk} />
-      </div>
-    </Screen>
+    <FlowFrame
+      {...props}
+      title={t('service.report.title')}
+      className="report-flow"
+      // Reprinting is not a new step: focus stays on the reprint button.
+      stepKeyOf={(state) => (state.matches('done') ? 'done' : JSON.stringify(state.value))}
+    >
+      {(state, stepKey) => <Step key={stepKey} state={state} send={props.flowRef.send} kiosk={props.kiosk} />}
+    </FlowFrame>
   );
 }

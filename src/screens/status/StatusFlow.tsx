@@ -1,30 +1,19 @@
-import { useSelector } from '@xstate/react';
-import { useEffect, useRef } from 'react';
-import type { ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { ActorRefFrom, SnapshotFrom } from 'xstate';
 import type { KioskDescription, Locale } from '../../../kiosk-shell/api/contract';
 import { Button } from '../../components/Button';
-import { Keyboard } from '../../components/Keyboard';
-import { Screen } from '../../components/Screen';
-import { StepActions } from '../../components/StepActions';
+import { formatReceiptCode } from '../../machines/receipt-code';
 import type { SessionEvent } from '../../machines/session';
-import { RECEIPT_CODE_LENGTH, formatReceiptCode, isReceiptCodeComplete } from '../../machines/status';
 import type { FoundRequest, StatusContext, StatusMachine } from '../../machines/status';
+import { FlowFailed } from '../flow/FlowFailed';
+import { FlowFrame } from '../flow/FlowFrame';
+import { FlowLoading, FlowMessage, StepHeading } from '../flow/FlowStep';
+import { ReceiptCodeStep } from '../flow/ReceiptCodeStep';
 import './status.css';
 
 type Snapshot = SnapshotFrom<StatusMachine>;
 type Send = ActorRefFrom<StatusMachine>['send'];
 type TFunction = ReturnType<typeof useTranslation>['t'];
-
-/** A step's own heading; the flow moves focus to it when the step appears. */
-function StepHeading({ id, children }: { id: string; children: ReactNode }) {
-  return (
-    <h2 id={id} tabIndex={-1}>
-      {children}
-    </h2>
-  );
-}
 
 function assertNever(value: never): never {
   throw new Error(`unexpected value ${JSON.stringify(value)}`);
@@ -94,36 +83,25 @@ function officeText(t: TFunction, found: FoundRequest): string {
 
 function Waiting({ context, send }: { context: StatusContext; send: Send }) {
   const { t } = useTranslation();
-  const complete = isReceiptCodeComplete(context.typedCode);
   return (
-    <>
-      <section aria-labelledby="status-scan" className="status-step">
-        <StepHeading id="status-scan">{t('status.waiting.scanTitle')}</StepHeading>
-        <p>{t('status.waiting.scanHint')}</p>
-        {context.scanProblem && (
-          <p role="alert" className="notice">
-            {context.scanProblem === 'unreadable' ? t('status.scan.unreadable') : t('status.scan.notAReceipt')}
-          </p>
-        )}
-      </section>
-      <section aria-labelledby="status-type" className="status-step">
-        <h2 id="status-type">{t('status.waiting.typeTitle')}</h2>
-        <p>{t('status.waiting.typeHint')}</p>
-        <Keyboard
-          layout="code"
-          label={t('status.waiting.codeLabel')}
-          value={context.typedCode}
-          maxLength={RECEIPT_CODE_LENGTH}
-          onChange={(code) => send({ type: 'code.typed', code })}
-        />
-        <StepActions
-          primaryLabel={t('status.waiting.lookUp')}
-          disabled={!complete}
-          hint={t('status.waiting.incomplete')}
-          onPrimary={() => send({ type: 'code.submitted' })}
-        />
-      </section>
-    </>
+    <ReceiptCodeStep
+      flow="status"
+      texts={{
+        scanTitle: t('status.waiting.scanTitle'),
+        scanHint: t('status.waiting.scanHint'),
+        unreadable: t('status.scan.unreadable'),
+        notAReceipt: t('status.scan.notAReceipt'),
+        typeTitle: t('status.waiting.typeTitle'),
+        typeHint: t('status.waiting.typeHint'),
+        codeLabel: t('status.waiting.codeLabel'),
+        submit: t('status.waiting.lookUp'),
+        incomplete: t('status.waiting.incomplete'),
+      }}
+      typedCode={context.typedCode}
+      scanProblem={context.scanProblem}
+      onTyped={(code) => send({ type: 'code.typed', code })}
+      onSubmitted={() => send({ type: 'code.submitted' })}
+    />
   );
 }
 
@@ -197,36 +175,33 @@ function Step({ state, send }: { state: Snapshot; send: Send }) {
   const { t } = useTranslation();
   const { context } = state;
   if (state.matches('waiting')) return <Waiting context={context} send={send} />;
-  if (state.matches('looking'))
-    return (
-      <p role="status" className="status">
-        {t('status.looking')}
-      </p>
-    );
+  if (state.matches('looking')) return <FlowLoading text={t('status.looking')} />;
   if (state.matches('found') && context.found) return <Found found={context.found} stale={context.stale} send={send} />;
   if (state.matches('notFound'))
     return (
-      <section role="alert" aria-labelledby="status-not-found" className="status-step">
-        <StepHeading id="status-not-found">{t('status.notFound.title')}</StepHeading>
+      <FlowMessage
+        flow="status"
+        id="status-not-found"
+        title={t('status.notFound.title')}
+        actions={<Button onClick={() => send({ type: 'retry.requested' })}>{t('status.notFound.retry')}</Button>}
+      >
         <p>{t('status.notFound.body', { code: `\u2066${formatReceiptCode(context.requestCode ?? '')}\u2069` })}</p>
         <p>{t('status.notFound.otherKiosk')}</p>
-        <div className="status-actions">
-          <Button onClick={() => send({ type: 'retry.requested' })}>{t('status.notFound.retry')}</Button>
-        </div>
-      </section>
+      </FlowMessage>
     );
   if (state.matches('failed'))
     return (
-      <section role="alert" aria-labelledby="status-failed" className="status-step">
-        <StepHeading id="status-failed">{t('status.failed.title')}</StepHeading>
+      <FlowFailed
+        flow="status"
+        id="status-failed"
+        title={t('status.failed.title')}
+        retryLabel={t('status.failed.retry')}
+        onRetry={() => send({ type: 'retry.requested' })}
+        backLabel={t('status.failed.changeCode')}
+        onBack={() => send({ type: 'back' })}
+      >
         <p>{t('status.failed.body')}</p>
-        <div className="status-actions">
-          <Button onClick={() => send({ type: 'retry.requested' })}>{t('status.failed.retry')}</Button>
-          <Button variant="secondary" onClick={() => send({ type: 'back' })}>
-            {t('status.failed.changeCode')}
-          </Button>
-        </div>
-      </section>
+      </FlowFailed>
     );
   return null;
 }
@@ -238,21 +213,9 @@ export function StatusFlow(props: {
   send: (event: SessionEvent) => void;
 }) {
   const { t } = useTranslation();
-  const state = useSelector(props.flowRef, (s) => s);
-  const stepRef = useRef<HTMLDivElement>(null);
-  const stepKey = JSON.stringify(state.value);
-  useEffect(() => {
-    // A new step: its heading takes focus, so a screen reader starts reading there.
-    const heading = stepRef.current?.querySelector<HTMLElement>('h2');
-    if (!heading) return;
-    heading.tabIndex = -1;
-    heading.focus({ preventScroll: false });
-  }, [stepKey]);
   return (
-    <Screen kiosk={props.kiosk} title={t('service.status.title')} send={props.send}>
-      <div ref={stepRef} className="status-flow">
-        <Step state={state} send={props.flowRef.send} />
-      </div>
-    </Screen>
+    <FlowFrame {...props} title={t('service.status.title')} className="status-flow">
+      {(state) => <Step state={state} send={props.flowRef.send} />}
+    </FlowFrame>
   );
 }
