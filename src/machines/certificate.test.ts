@@ -8,7 +8,6 @@ import type {
   CertificateRequest,
   CreatedRequest,
   Identity,
-  KioskDescription,
   Locale,
   PrintOutcome,
   ServicesCatalog,
@@ -26,27 +25,9 @@ import {
 import type { CertificateEvent } from './certificate';
 import type { FlowInput, PrinterState } from './flow';
 import type { IdentifyInput, IdentifyMachine, IdentifyOutput } from './identify';
+import { flowKiosk as kiosk, printerReady, printerOut } from './test-fixtures';
 
 // ── Fixtures ────────────────────────────────────────────────────────────────
-
-const kiosk: KioskDescription = {
-  comune: { name: 'Valdora', istat: '099999', province: 'XX' },
-  frazione: 'Pieve',
-  locales: ['it', 'en', 'de', 'fr', 'ar'],
-  defaultLocale: 'it',
-  supportPhone: '+39 0000 000000',
-  nearestCounter: { name: 'Municipio', address: 'Piazza Municipio 1', phone: '+39 0000 111111' },
-  exampleData: true,
-  status: { inService: true, outOfServiceReason: null },
-};
-
-const printerReady: PrinterState = {
-  connection: 'connected',
-  problem: null,
-  paperNearEnd: false,
-  remainingReceipts: 200,
-};
-const printerOut: PrinterState = { ...printerReady, problem: 'PAPER_OUT', remainingReceipts: 0 };
 
 const catalog: ServicesCatalog = {
   available: true,

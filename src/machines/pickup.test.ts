@@ -4,7 +4,6 @@ import type { AnyActorRef, EventObject, SnapshotFrom } from 'xstate';
 import { getAdjacencyMap, getShortestPaths, getStateNodes } from 'xstate/graph';
 import type {
   Identity,
-  KioskDescription,
   Locale,
   PickupCollectInput,
   PickupCollected,
@@ -18,23 +17,8 @@ import type { FlowInput } from './flow';
 import type { IdentifyInput, IdentifyMachine, IdentifyOutput } from './identify';
 import { groupPickupCode, isPickupCodeComplete, normalisePickupCode, pickupEventOf, pickupMachine } from './pickup';
 import type { PickupEvent } from './pickup';
+import { flowKiosk as kiosk, printerReady } from './test-fixtures';
 
-const kiosk: KioskDescription = {
-  comune: { name: 'Valdimonte', istat: '099999', province: 'TN' },
-  frazione: 'San Rocco',
-  locales: ['it', 'en', 'de', 'fr', 'ar'],
-  defaultLocale: 'it',
-  supportPhone: '0461 000000',
-  nearestCounter: { name: 'Municipio', address: 'Piazza Municipio 1', phone: '0461 111111' },
-  exampleData: true,
-  status: { inService: true, outOfServiceReason: null },
-};
-const printerReady = {
-  connection: 'connected',
-  problem: null,
-  paperNearEnd: false,
-  remainingReceipts: 100,
-} as const;
 const input: FlowInput = { kiosk, locale: 'it', printer: printerReady };
 
 const identity: Identity = {

@@ -3,15 +3,9 @@ import { createActor, fromPromise, waitFor } from 'xstate';
 import type { AnyStateNode, EventObject, Snapshot, SnapshotFrom, StateValue } from 'xstate';
 import type { AdjacencyMap, AdjacencyValue } from 'xstate/graph';
 import { getAdjacencyMap, getShortestPaths, getStateNodes, serializeSnapshot } from 'xstate/graph';
-import type {
-  CreatedRequest,
-  KioskDescription,
-  PrintOutcome,
-  ReportRequest,
-  ServicesCatalog,
-} from '../../kiosk-shell/api/contract';
+import type { CreatedRequest, PrintOutcome, ReportRequest, ServicesCatalog } from '../../kiosk-shell/api/contract';
 import { KioskApiError } from '../api/unwrap';
-import type { FlowInput, PrinterState } from './flow';
+import type { FlowInput } from './flow';
 import {
   buildReportRequest,
   isEmailAcceptable,
@@ -21,25 +15,7 @@ import {
   reportMachine,
 } from './report';
 import type { ReportEvent } from './report';
-
-const kiosk: KioskDescription = {
-  comune: { name: 'Valdimonte', istat: '099999', province: 'TN' },
-  frazione: 'San Rocco',
-  locales: ['it', 'en', 'de', 'fr', 'ar'],
-  defaultLocale: 'it',
-  supportPhone: '0461 000000',
-  nearestCounter: { name: 'Municipio', address: 'Piazza Municipio 1', phone: '0461 111111' },
-  exampleData: true,
-  status: { inService: true, outOfServiceReason: null },
-};
-
-const printerReady: PrinterState = {
-  connection: 'connected',
-  problem: null,
-  paperNearEnd: false,
-  remainingReceipts: 200,
-};
-const printerOut: PrinterState = { ...printerReady, problem: 'PAPER_OUT', remainingReceipts: 0 };
+import { flowKiosk as kiosk, printerReady, printerOut } from './test-fixtures';
 
 const input: FlowInput = { kiosk, locale: 'it', printer: printerReady };
 

@@ -3,7 +3,7 @@ import { createActor, fromCallback, fromPromise, waitFor } from 'xstate';
 import type { AnyStateNode, EventObject, Snapshot, StateValue } from 'xstate';
 import { getAdjacencyMap, getShortestPaths, getStateNodes, serializeSnapshot } from 'xstate/graph';
 import type { AdjacencyMap, AdjacencyValue } from 'xstate/graph';
-import type { KioskDescription, ReaderRead, RequestLookup } from '../../kiosk-shell/api/contract';
+import type { ReaderRead, RequestLookup } from '../../kiosk-shell/api/contract';
 import type { KioskApi } from '../api/client';
 import { KioskApiError } from '../api/unwrap';
 import { statusFlow } from '../app/wire-status';
@@ -17,17 +17,8 @@ import {
   statusMachine,
 } from './status';
 import type { LookupAnswer, StatusEvent } from './status';
+import { flowKiosk as kiosk } from './test-fixtures';
 
-const kiosk: KioskDescription = {
-  comune: { name: 'Valdimonte', istat: '099999', province: 'TN' },
-  frazione: 'San Rocco',
-  locales: ['it', 'en', 'de', 'fr', 'ar'],
-  defaultLocale: 'it',
-  supportPhone: '0461 000000',
-  nearestCounter: { name: 'Municipio', address: 'Piazza Municipio 1', phone: '0461 111111' },
-  exampleData: true,
-  status: { inService: true, outOfServiceReason: null },
-};
 const input: FlowInput = { kiosk, locale: 'it', printer: null };
 
 const NOW = Date.parse('2025-03-02T10:00:00.000Z');

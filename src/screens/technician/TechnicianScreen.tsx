@@ -10,6 +10,8 @@ import type { Section, TechnicianContext, TechnicianMachine } from '../../machin
 import './technician.css';
 
 type Send = ActorRefFrom<TechnicianMachine>['send'];
+/** What every diagnostic section is drawn from. */
+type SectionProps = { overview: TechnicianOverview; context: TechnicianContext; send: Send };
 type Snapshot = SnapshotFrom<TechnicianMachine>;
 type TFunction = ReturnType<typeof useTranslation>['t'];
 
@@ -144,15 +146,7 @@ function ActionStatus({ context, kind }: { context: TechnicianContext; kind: str
   );
 }
 
-function StatusSection({
-  overview,
-  context,
-  send,
-}: {
-  overview: TechnicianOverview;
-  context: TechnicianContext;
-  send: Send;
-}) {
+function StatusSection({ overview, context, send }: SectionProps) {
   const { t } = useTranslation();
   const [message, setMessage] = useState('');
   const { status } = overview;
@@ -234,15 +228,7 @@ function DeviceRow({ name, state, t }: { name: string; state: DeviceState; t: TF
   );
 }
 
-function DevicesSection({
-  overview,
-  context,
-  send,
-}: {
-  overview: TechnicianOverview;
-  context: TechnicianContext;
-  send: Send;
-}) {
+function DevicesSection({ overview, context, send }: SectionProps) {
   const { t } = useTranslation();
   const { devices } = overview;
   const act = (kind: 'testPrint' | 'paperReplaced' | 'readerTest') =>
@@ -299,15 +285,7 @@ function DevicesSection({
   );
 }
 
-function NetworkSection({
-  overview,
-  context,
-  send,
-}: {
-  overview: TechnicianOverview;
-  context: TechnicianContext;
-  send: Send;
-}) {
+function NetworkSection({ overview, context, send }: SectionProps) {
   const { t } = useTranslation();
   const { sync, queue } = overview;
   const hubState = !sync.enrolled
@@ -353,15 +331,7 @@ function NetworkSection({
   );
 }
 
-function StorageSection({
-  overview,
-  context,
-  send,
-}: {
-  overview: TechnicianOverview;
-  context: TechnicianContext;
-  send: Send;
-}) {
+function StorageSection({ overview, context, send }: SectionProps) {
   const { t } = useTranslation();
   const { storage } = overview;
   return (
@@ -392,7 +362,7 @@ function StorageSection({
 const LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error'];
 const MODULES = ['api', 'devices', 'sync', 'store', 'service', 'technician', 'server'] as const;
 
-function LogsSection({ context, send }: { context: TechnicianContext; send: Send }) {
+function LogsSection({ context, send }: Omit<SectionProps, 'overview'>) {
   const { t } = useTranslation();
   const [minLevel, setMinLevel] = useState<LogLevel | ''>(context.logFilter.minLevel ?? '');
   const [module, setModule] = useState<string>(context.logFilter.module ?? '');
@@ -501,15 +471,7 @@ function PrintPreviews({ context, send }: { context: TechnicianContext; send: Se
 }
 
 /** Hub address, enrollment and device ports: checked by the runtime, applied at once, kept on the kiosk. */
-function ConfigSection({
-  overview,
-  context,
-  send,
-}: {
-  overview: TechnicianOverview;
-  context: TechnicianContext;
-  send: Send;
-}) {
+function ConfigSection({ overview, context, send }: SectionProps) {
   const { t } = useTranslation();
   const { config } = overview;
   const [hubUrl, setHubUrl] = useState(config.hubUrl);
